@@ -42,14 +42,14 @@ class RubricFollowups:
             return self.fallback.choose(question, answer)
         from rubrics import score_answer
 
-        report = score_answer(
-            rubric, answer, question_id=question.id, question_type=question.type
-        )
+        report = score_answer(rubric, answer, question_id=question.id, question_type=question.type)
         followups = report.unmet_followups()
         return followups[0] if followups else None
 
     def all_followups(self, question: Question) -> list[str]:
         """Every follow-up this policy might ask for the question (to synthesize ahead)."""
         rubric = self.rubrics.get(question.rubric)
-        texts = [c.followup for c in getattr(rubric, "criteria", ()) if getattr(c, "followup", None)]
+        texts = [
+            c.followup for c in getattr(rubric, "criteria", ()) if getattr(c, "followup", None)
+        ]
         return [*texts, *question.followups[:1]]

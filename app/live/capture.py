@@ -1,0 +1,133 @@
+"""One answer's audio: buffering, VAD, segmentation and the transcripts of its segments.
+
+The decisions come from audio.turns (pure); this class owns the bytes and the model calls,
+which run on the speech executors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.runtime import Speech
+from audio.codecs import pcm16_to_float
+from audio.turns import AnswerSegmenter, TurnEvent, TurnSettings
+from audio.vad import StreamingVad
+
+RATE = 16_000
+BYTES_PER_SECOND = RATE * 2
+VAD_WINDOW_S = 512 / RATE
+
+
+@dataclass
+class SegmentText:
+    start_s: float
+    end_s: float
+    text: str
+    words: list[dict[str, Any]]
+
+
+@dataclass
+class AnswerCapture:
+    speech: Speech
+    settings: TurnSettings
+    context: str
+    pcm: bytearray = field(default_factory=bytearray)
+    segments: list[SegmentText] = field(default_factory=list)
+    pending: set[asyncio.Task[None]] = field(default_factory=set)
+    partial_text: str = ""
+    partial_running: bool = False
+    open_segment_start: float | None = None
+    speech_seconds: float = 0.0
+    covered_s: float = 0.0  # stream time up to which the caption has been transcribed
+
+    def __post_init__(self) -> None:
+        self.vad = StreamingVad()
+        self.segmenter = AnswerSegmenter(self.settings)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / BYTES_PER_SECOND
+
+    async def feed(self, frame: bytes) -> list[TurnEvent]:
+        """Append a PCM16 frame and return the turn decisions it led to."""
+        self.pcm.extend(frame)
+        probs = await self.speech.run_vad(self.vad.probabilities, pcm16_to_float(frame))
+        events: list[TurnEvent] = []
+        for prob in probs:
+            events.extend(self.segmenter.process(VAD_WINDOW_S, prob))
+        return events
+
+    def transcribe_segment(
+        self, start_s: float, end_s: float, on_done: Callable[[], Any] | None = None
+    ) -> None:
+        """Transcribe a closed segment in the background; the answer's text grows in order."""
+        self.speech_seconds += end_s - start_s
+        task = asyncio.create_task(self._transcribe(start_s, end_s, on_done))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def transcribe_partial(self, start_s: float, now_s: float) -> str | None:
+        """Caption of the segment still being spoken; skipped when the recognizer is busy."""
+        if self.partial_running or self.pending:
+            return None  # captions degrade first: finals are never delayed by them
+        self.partial_running = True
+        try:
+            transcript = await self.speech.run_asr(
+                self.speech.recognizer.transcribe, self._slice(start_s, now_s), self.context
+            )
+        finally:
+            self.partial_running = False
+        self.partial_text = transcript.text.strip()
+        self.covered_s = max(self.covered_s, now_s)
+        return self.caption()
+
+    def caption(self, with_partial: bool = True) -> str:
+        parts = [s.text for s in sorted(self.segments, key=lambda s: s.start_s) if s.text]
+        if with_partial and self.partial_text:
+            parts.append(self.partial_text)
+        return " ".join(parts).strip()
+
+    async def finalize(self) -> tuple[str, list[dict[str, Any]]]:
+        """Close the answer: transcribe what is left and wait for every segment."""
+        for event in self.segmenter.finish():
+            if hasattr(event, "end_s"):
+                self.transcribe_segment(event.start_s, event.end_s)  # type: ignore[union-attr]
+        while self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)
+        ordered = sorted(self.segments, key=lambda s: s.start_s)
+        text = " ".join(s.text for s in ordered if s.text).strip()
+        words = [w for s in ordered for w in s.words]
+        return text, words
+
+    def cancel(self) -> None:
+        for task in self.pending:
+            task.cancel()
+
+    async def _transcribe(
+        self, start_s: float, end_s: float, on_done: Callable[[], Any] | None
+    ) -> None:
+        transcript = await self.speech.run_asr(
+            self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
+        )
+        words = [
+            {
+                "text": w.text.strip(),
+                "start": round(start_s + w.start, 3),
+                "end": round(start_s + w.end, 3),
+            }
+            for w in transcript.words
+            if w.text.strip()
+        ]
+        self.segments.append(SegmentText(start_s, end_s, transcript.text.strip(), words))
+        self.partial_text = ""
+        self.covered_s = max(self.covered_s, end_s)
+        if on_done is not None:
+            await on_done()
+
+    def _slice(self, start_s: float, end_s: float) -> Any:
+        start = max(0, int(start_s * RATE)) * 2
+        end = min(len(self.pcm), int(end_s * RATE) * 2)
+        return pcm16_to_float(bytes(self.pcm[start:end]))

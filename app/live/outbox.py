@@ -1,0 +1,47 @@
+"""Everything the server sends on one WebSocket goes through here, one message at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketState
+
+log = logging.getLogger("viva.live")
+
+
+class Outbox:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self._lock = asyncio.Lock()
+        self.closed = False
+
+    async def json(self, message: dict[str, Any]) -> None:
+        await self._send(json.dumps(message, ensure_ascii=False), None)
+
+    async def audio(self, pcm: bytes) -> None:
+        await self._send(None, pcm)
+
+    async def error(self, code: str, message: str) -> None:
+        await self.json({"type": "error", "code": code, "message": message})
+
+    async def state(self, state: str) -> None:
+        await self.json({"type": "state", "state": state})
+
+    async def _send(self, text: str | None, data: bytes | None) -> None:
+        if self.closed:
+            return
+        async with self._lock:
+            if self.websocket.client_state != WebSocketState.CONNECTED:
+                self.closed = True
+                return
+            try:
+                if text is not None:
+                    await self.websocket.send_text(text)
+                else:
+                    await self.websocket.send_bytes(data or b"")
+            except Exception:  # the peer went away; the receive loop ends the session
+                log.debug("send failed; connection closed", exc_info=True)
+                self.closed = True

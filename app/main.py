@@ -1,0 +1,53 @@
+"""The FastAPI application factory. Models, engines and content are created in lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.db.engine import make_engine, make_sessionmaker
+from app.db.migrate import upgrade
+from app.routers import catalog, health, interviews, live, pages
+from app.runtime import load_content, load_speech
+from app.security import SecurityHeaders
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("viva")
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, *, speech: object | None = None) -> FastAPI:
+    """`speech` lets a test process share one set of loaded models between app instances."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.sqlalchemy_url
+        await asyncio.to_thread(upgrade, url)
+        engine = make_engine(url)
+        app.state.settings = settings
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.content = await asyncio.to_thread(load_content, settings)
+        owns_speech = speech is None
+        app.state.speech = speech or await asyncio.to_thread(load_speech, settings)
+        log.info("Viva ready on http://%s:%s", settings.host, settings.port)
+        try:
+            yield
+        finally:
+            if owns_speech:
+                app.state.speech.close()
+            await engine.dispose()
+
+    app = FastAPI(title="Viva", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, catalog, interviews, live, pages):
+        app.include_router(module.router)
+    return app

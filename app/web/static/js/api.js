@@ -1,0 +1,52 @@
+// HTTP client for the Viva JSON API, plus the WebSocket address of an interview.
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+function detailMessage(payload) {
+  const detail = payload?.detail;
+  if (typeof detail === 'string') return detail;
+  // FastAPI validation errors: [{loc, msg, type}, ...]
+  if (Array.isArray(detail)) return detail.map((item) => item?.msg ?? String(item)).join('; ');
+  return null;
+}
+
+async function request(method, path, body = undefined) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError('Cannot reach the Viva server. Check that it is running, then try again.', 0);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = detailMessage(payload) ?? `The server answered with an error (${response.status}).`;
+    throw new ApiError(message, response.status);
+  }
+  return payload;
+}
+
+const interviewPath = (id) => `/api/v1/interviews/${encodeURIComponent(id)}`;
+
+export const api = {
+  roles: () => request('GET', '/api/v1/roles'),
+  listInterviews: () => request('GET', '/api/v1/interviews'),
+  getInterview: (id) => request('GET', interviewPath(id)),
+  // settings: {role, round, questions} → {id, ws_url, review_url}
+  createInterview: (settings) => request('POST', '/api/v1/interviews', settings),
+};
+
+export function interviewSocketUrl(id) {
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${window.location.host}${interviewPath(id)}/ws`;
+}

@@ -1,0 +1,103 @@
+"""A person's interview in a real browser: headless Chromium with a fake microphone playing a
+real recording, against a real server with the real models and database."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import wave
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from audio.codecs import decode_file
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def fake_microphone(jfk_path, tmp_path_factory) -> Path:
+    """jfk.flac then 6 s of quiet, as a WAV Chromium loops as its microphone."""
+    audio = np.concatenate([decode_file(jfk_path), np.zeros(16_000 * 6, dtype=np.float32)])
+    path = tmp_path_factory.mktemp("mic") / "answer.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes((audio * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("Debian's chromium is needed for browser tests: apt-get install chromium")
+    return path
+
+
+def words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+
+async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium_path):
+    from playwright.async_api import async_playwright, expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={fake_microphone}",
+            ],
+        )
+        page = await browser.new_page(viewport={"width": 1200, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(server.url)
+        await page.get_by_test_id("role-select").select_option("backend-engineer")
+        await page.get_by_test_id("round-select").select_option("behavioral")
+        await page.get_by_test_id("question-count").fill("2")
+        await expect(page.get_by_test_id("mic-level")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "setup.png"))
+        await page.get_by_test_id("start-interview").click()
+
+        question = page.get_by_test_id("question-text")
+        await expect(question).not_to_have_text("", timeout=30_000)
+        first_question = (await question.text_content() or "").strip()
+        state = page.get_by_test_id("interview-state")
+        await expect(state).to_have_text("listening", timeout=60_000)
+        heard = await page.get_by_test_id("interview").get_attribute("data-heard-seconds")
+        assert heard is not None and float(heard) > 2.0, "the question was voiced"
+
+        captions = page.get_by_test_id("live-transcript")
+        await expect(captions).to_contain_text(re.compile("country", re.I), timeout=60_000)
+        await page.screenshot(path=str(ARTIFACTS / "interview-listening.png"))
+        await page.get_by_test_id("done-answering").click()
+        await expect(question).not_to_have_text(first_question, timeout=60_000)
+        next_prompt = (await question.text_content() or "").strip()
+        assert next_prompt and next_prompt != first_question
+        await page.screenshot(path=str(ARTIFACTS / "interview-next-prompt.png"))
+        await browser.close()
+    assert not errors, errors
+
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        history = (await http.get("/api/v1/interviews")).json()
+        newest = history[0]["id"]
+        interview = (await http.get(f"/api/v1/interviews/{newest}")).json()
+    answers = [t for t in interview["turns"] if t["speaker"] == "candidate"]
+    assert answers, "the answer was stored"
+    assert "country" in words(answers[0]["text"])
+    assert answers[0]["question_id"] == interview["questions"][0]["id"]
