@@ -1,0 +1,9 @@
+"""Exceptions raised by the audio package."""
+
+
+class AudioFormatError(ValueError):
+    """Input that is not audio this package can read, or a request it cannot encode."""
+
+
+class ModelUnavailableError(RuntimeError):
+    """A speech model is missing locally; models are never downloaded."""
