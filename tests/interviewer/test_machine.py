@@ -29,7 +29,9 @@ LONG_ANSWER = " ".join(["word"] * 80)
 
 
 def machine(**kwargs) -> InterviewMachine:
-    return InterviewMachine([Q1, Q2], ShortAnswerFollowups(), role_title="Backend Engineer", **kwargs)
+    return InterviewMachine(
+        [Q1, Q2], ShortAnswerFollowups(), role_title="Backend Engineer", **kwargs
+    )
 
 
 def says(actions):
