@@ -13,6 +13,7 @@ from typing import Any
 
 from app.runtime import Speech
 from audio.codecs import pcm16_to_float
+from audio.recognizer import SegmentedTranscriber, Transcript
 from audio.turns import AnswerSegmenter, TurnEvent, TurnSettings
 from audio.vad import StreamingVad
 
@@ -22,22 +23,14 @@ VAD_WINDOW_S = 512 / RATE
 
 
 @dataclass
-class SegmentText:
-    start_s: float
-    end_s: float
-    text: str
-    words: list[dict[str, Any]]
-
-
-@dataclass
 class AnswerCapture:
     speech: Speech
     settings: TurnSettings
     context: str
     pcm: bytearray = field(default_factory=bytearray)
-    segments: list[SegmentText] = field(default_factory=list)
+    transcripts: SegmentedTranscriber = field(default_factory=SegmentedTranscriber)
     pending: set[asyncio.Task[None]] = field(default_factory=set)
-    partial_text: str = ""
+    partial: Transcript | None = None  # of the segment still being spoken
     partial_running: bool = False
     open_segment_start: float | None = None
     speech_seconds: float = 0.0
@@ -80,15 +73,12 @@ class AnswerCapture:
             )
         finally:
             self.partial_running = False
-        self.partial_text = transcript.text.strip()
+        self.partial = transcript
         self.covered_s = max(self.covered_s, now_s)
         return self.caption()
 
-    def caption(self, with_partial: bool = True) -> str:
-        parts = [s.text for s in sorted(self.segments, key=lambda s: s.start_s) if s.text]
-        if with_partial and self.partial_text:
-            parts.append(self.partial_text)
-        return " ".join(parts).strip()
+    def caption(self) -> str:
+        return self.transcripts.partial_text(self.partial)
 
     async def finalize(self) -> tuple[str, list[dict[str, Any]]]:
         """Close the answer: transcribe what is left and wait for every segment."""
@@ -97,10 +87,12 @@ class AnswerCapture:
                 self.transcribe_segment(event.start_s, event.end_s)  # type: ignore[union-attr]
         while self.pending:
             await asyncio.gather(*list(self.pending), return_exceptions=True)
-        ordered = sorted(self.segments, key=lambda s: s.start_s)
-        text = " ".join(s.text for s in ordered if s.text).strip()
-        words = [w for s in ordered for w in s.words]
-        return text, words
+        words = [
+            {"text": w.text.strip(), "start": round(w.start, 3), "end": round(w.end, 3)}
+            for w in self.transcripts.all_words()
+            if w.text.strip()
+        ]
+        return self.transcripts.full_text(), words
 
     def cancel(self) -> None:
         for task in self.pending:
@@ -112,17 +104,8 @@ class AnswerCapture:
         transcript = await self.speech.run_asr(
             self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
         )
-        words = [
-            {
-                "text": w.text.strip(),
-                "start": round(start_s + w.start, 3),
-                "end": round(start_s + w.end, 3),
-            }
-            for w in transcript.words
-            if w.text.strip()
-        ]
-        self.segments.append(SegmentText(start_s, end_s, transcript.text.strip(), words))
-        self.partial_text = ""
+        self.transcripts.record(start_s, end_s, transcript)
+        self.partial = None
         self.covered_s = max(self.covered_s, end_s)
         if on_done is not None:
             await on_done()
