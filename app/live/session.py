@@ -38,6 +38,7 @@ from audio.turns import (
 )
 from audio.vad import StreamingVad
 from interviewer.machine import Action, Finish, InterviewMachine, Listen, Say
+from interviewer.plan import wrap_up_prompt
 
 log = logging.getLogger("viva.live")
 
@@ -88,6 +89,7 @@ class LiveInterview:
         self.listening_question: str | None = None
         self.listening_followup = False
         self.listen_started_at = utcnow()
+        self.plan: dict[str, Any] = {}
 
     # -- connection ------------------------------------------------------------------------
 
@@ -100,6 +102,7 @@ class LiveInterview:
                 await self.websocket.close(code=4404)
                 return
             self.machine = build_machine(interview, self.content)
+            self.plan = dict(interview.plan)
             if interview.status == "finished":
                 self.phase = "finished"
         speaker_task = self._spawn(self._speak_loop())
@@ -396,6 +399,11 @@ class LiveInterview:
     async def _say(self, say: Say, item: Queued) -> None:
         if item.persist:
             await self._store_prompt(say, item.position)
+        if say.kind == "wrap_up":  # said over a live answer: the candidate goes on talking
+            await self.speaker.say(
+                {"text": say.text, "kind": say.kind, "question_id": say.question_id}
+            )
+            return
         if self.phase != "speaking":
             self.phase = "speaking"
             await self.outbox.state("speaking")
@@ -436,10 +444,19 @@ class LiveInterview:
         self.listen_started_at = utcnow()
         self.phase = "listening"
         await self.outbox.state("listening")
+        if self.plan.get("timed"):
+            self._spawn(self._answer_timer(self.capture, int(self.plan["answer_seconds"])))
         if self.barged_in.is_set():
             preroll, self.preroll = list(self.preroll), deque()
             for frame in preroll:
                 await self._on_audio(frame)
+
+    async def _answer_timer(self, capture: AnswerCapture, seconds: int) -> None:
+        """Timed mode: when the answer's time runs out, a gentle spoken wrap-up prompt."""
+        await asyncio.sleep(seconds)
+        if self.capture is capture and self.phase == "listening" and self.machine is not None:
+            seed = int(self.plan.get("seed", 0)) + self.machine.index
+            self._enqueue(self.machine.time_up(wrap_up_prompt(seed)))
 
     async def _finish_interview(self, finish: Finish) -> None:
         await self.speaker.until_played()
