@@ -21,7 +21,12 @@ def score_text(
         raise LookupError(f"question {question.id!r} names rubric {question.rubric!r}, not found")
     timed = [TimedWord(w["text"], float(w["start"]), float(w["end"])) for w in words] or None
     report = score_answer(
-        rubric, text, question_id=question.id, words=timed, question_type=question.type
+        rubric,
+        text,
+        question_id=question.id,
+        words=timed,
+        question_type=question.type,
+        question_text=question.text,
     )
     return report.to_dict()  # type: ignore[no-any-return]
 
