@@ -42,7 +42,13 @@ class RubricFollowups:
             return self.fallback.choose(question, answer)
         from rubrics import score_answer
 
-        report = score_answer(rubric, answer, question_id=question.id, question_type=question.type)
+        report = score_answer(
+            rubric,
+            answer,
+            question_id=question.id,
+            question_type=question.type,
+            question_text=question.text,
+        )
         followups = report.unmet_followups()
         return followups[0] if followups else None
 

@@ -113,7 +113,8 @@ async def test_thinking_pause_is_not_cut_off_and_patient_silence_ends(server, jf
             lambda m: m["type"] == "transcript" and m["final"], since=before
         )
     text = words(final["text"])
-    assert "fellow americans" in text and "country can do for you" in text.split("americans", 1)[1], text
+    assert "fellow americans" in text, text
+    assert "country can do for you" in text.split("americans", 1)[1], text
 
 
 async def test_domain_terms_come_out_right_with_question_context(server, speech):

@@ -1,3 +1,5 @@
+import itertools
+
 from interviewer.followup import ShortAnswerFollowups
 from interviewer.machine import (
     ACKNOWLEDGEMENTS,
@@ -135,7 +137,7 @@ def test_acknowledgements_vary_and_are_deterministic_per_seed():
 
     first = acks(7)
     assert first == acks(7)
-    assert all(a != b for a, b in zip(first, first[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(first))
     assert len(set(first)) >= 3
 
 
