@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.migrate import upgrade
-from app.routers import catalog, health, interviews, live, pages
+from app.routers import catalog, health, interviews, live, pages, plans, review, scoring
 from app.runtime import load_content, load_speech
 from app.security import SecurityHeaders
 from app.settings import Settings, get_settings
@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None, *, speech: object | None = None
     app = FastAPI(title="Viva", version="0.1.0", lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, catalog, interviews, live, pages):
+    for module in (health, catalog, interviews, live, plans, review, scoring, pages):
         app.include_router(module.router)
     return app

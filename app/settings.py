@@ -27,6 +27,7 @@ class Settings(BaseSettings):
 
     store_audio: bool = True
     audio_codec: Literal["opus", "flac"] = "opus"
+    audio_retention_days: int | None = Field(None, ge=1)  # None keeps recordings until deleted
 
     # Turn-taking: patient by default, a candidate thinking is never cut off.
     end_silence_s: float = Field(3.0, ge=0.8, le=30)

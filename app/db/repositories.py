@@ -106,8 +106,8 @@ class TurnRepository:
         stmt = select(Turn).where(Turn.interview_id == interview_id).order_by(Turn.seq)
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def add_audio(self, turn: Turn, *, data: bytes, mime: str, duration_s: float) -> None:
-        self.session.add(AnswerAudio(turn_id=turn.id, data=data, mime=mime, duration_s=duration_s))
+    async def add_audio(self, turn_id: str, *, data: bytes, mime: str, duration_s: float) -> None:
+        self.session.add(AnswerAudio(turn_id=turn_id, data=data, mime=mime, duration_s=duration_s))
         await self.session.flush()
 
     async def get_audio(self, interview_id: str, turn_id: str) -> AnswerAudio | None:

@@ -14,7 +14,7 @@ from typing import Any
 from app.runtime import Speech
 from audio.codecs import pcm16_to_float
 from audio.recognizer import SegmentedTranscriber, Transcript
-from audio.turns import AnswerSegmenter, TurnEvent, TurnSettings
+from audio.turns import AnswerSegmenter, SegmentClosed, TurnEvent, TurnSettings
 from audio.vad import StreamingVad
 
 RATE = 16_000
@@ -32,12 +32,15 @@ class AnswerCapture:
     pending: set[asyncio.Task[None]] = field(default_factory=set)
     partial: Transcript | None = None  # of the segment still being spoken
     partial_running: bool = False
+    partial_span: tuple[float, float] | None = None  # what `partial` transcribed
     open_segment_start: float | None = None
     speech_seconds: float = 0.0
     covered_s: float = 0.0  # stream time up to which the caption has been transcribed
 
     def __post_init__(self) -> None:
         self.vad = StreamingVad()
+        self.partial_idle = asyncio.Event()
+        self.partial_idle.set()
         self.segmenter = AnswerSegmenter(self.settings)
 
     @property
@@ -67,13 +70,15 @@ class AnswerCapture:
         if self.partial_running or self.pending:
             return None  # captions degrade first: finals are never delayed by them
         self.partial_running = True
+        self.partial_idle.clear()
         try:
             transcript = await self.speech.run_asr(
                 self.speech.recognizer.transcribe, self._slice(start_s, now_s), self.context
             )
         finally:
             self.partial_running = False
-        self.partial = transcript
+            self.partial_idle.set()
+        self.partial, self.partial_span = transcript, (start_s, now_s)
         self.covered_s = max(self.covered_s, now_s)
         return self.caption()
 
@@ -83,8 +88,8 @@ class AnswerCapture:
     async def finalize(self) -> tuple[str, list[dict[str, Any]]]:
         """Close the answer: transcribe what is left and wait for every segment."""
         for event in self.segmenter.finish():
-            if hasattr(event, "end_s"):
-                self.transcribe_segment(event.start_s, event.end_s)  # type: ignore[union-attr]
+            if isinstance(event, SegmentClosed):
+                await self._close_tail(event.start_s, event.end_s)
         while self.pending:
             await asyncio.gather(*list(self.pending), return_exceptions=True)
         words = [
@@ -93,6 +98,18 @@ class AnswerCapture:
             if w.text.strip()
         ]
         return self.transcripts.full_text(), words
+
+    async def _close_tail(self, start_s: float, end_s: float) -> None:
+        # A caption that already heard all of the tail's speech is its transcript: reusing it
+        # saves a recognizer call right when the candidate is waiting for the reply.
+        await self.partial_idle.wait()
+        heard_to = end_s - self.settings.speech_pad_s
+        span = self.partial_span
+        if self.partial is not None and span and span[0] == start_s and span[1] >= heard_to:
+            self.speech_seconds += end_s - start_s
+            self.transcripts.record(start_s, span[1], self.partial)
+            return
+        self.transcribe_segment(start_s, end_s)
 
     def cancel(self) -> None:
         for task in self.pending:
@@ -105,7 +122,7 @@ class AnswerCapture:
             self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
         )
         self.transcripts.record(start_s, end_s, transcript)
-        self.partial = None
+        self.partial, self.partial_span = None, None
         self.covered_s = max(self.covered_s, end_s)
         if on_done is not None:
             await on_done()

@@ -301,27 +301,29 @@ class LiveInterview:
             text, words = await capture.finalize()
         question = self.content.bank.get(question_id) if question_id else None
         score = await asyncio.to_thread(score_or_none, self.content, question, text, words)
-        audio: tuple[bytes, str] | None = None
-        if self.settings.store_audio and typed_text is None and len(capture.pcm) > 0:
-            audio = await asyncio.to_thread(
-                encode_answer_audio, bytes(capture.pcm), self.settings.audio_codec
-            )
-        await self._store_answer(
+        turn_id = await self._store_answer(
             question_id=question_id,
             kind="followup_answer" if followup else "answer",
             text=text,
             words=words,
             score=score,
-            audio=audio,
-            audio_seconds=capture.seconds,
             partial=partial,
             ack=ack,
         )
         await self.outbox.json({"type": "transcript", "final": True, "text": text})
         self.capture = None
-        if partial:
-            return
-        self._enqueue(machine.answer_transcribed(text))
+        if not partial:
+            self._enqueue(machine.answer_transcribed(text))
+        if self.settings.store_audio and typed_text is None and len(capture.pcm) > 0:
+            # The words are committed; the recording follows once the reply is on its way.
+            await self._store_audio(turn_id, bytes(capture.pcm))
+
+    async def _store_audio(self, turn_id: str, pcm: bytes) -> None:
+        data, mime = await asyncio.to_thread(encode_answer_audio, pcm, self.settings.audio_codec)
+        async with self.db_lock, self.sessionmaker.begin() as db:
+            await TurnRepository(db).add_audio(
+                turn_id, data=data, mime=mime, duration_s=len(pcm) / BYTES_PER_SECOND
+            )
 
     async def _store_answer(
         self,
@@ -331,11 +333,9 @@ class LiveInterview:
         text: str,
         words: list[dict[str, Any]],
         score: dict[str, Any] | None,
-        audio: tuple[bytes, str] | None,
-        audio_seconds: float,
         partial: bool,
         ack: Say | None,
-    ) -> None:
+    ) -> str:
         async with self.db_lock, self.sessionmaker.begin() as db:
             turns = TurnRepository(db)
             turn = await turns.add(
@@ -352,8 +352,6 @@ class LiveInterview:
                 rubric_id=score.get("rubric_id") if score else None,
                 rubric_version=score.get("rubric_version") if score else None,
             )
-            if audio is not None:
-                await turns.add_audio(turn, data=audio[0], mime=audio[1], duration_s=audio_seconds)
             if ack is not None:
                 await turns.add(
                     interview_id=self.interview_id,
@@ -362,6 +360,7 @@ class LiveInterview:
                     text=ack.text,
                     question_id=question_id,
                 )
+            return turn.id
 
     async def _save_in_progress(self) -> None:
         """On disconnect: an answer being processed completes; one being spoken is kept partial."""

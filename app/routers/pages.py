@@ -23,6 +23,21 @@ async def history(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "history.html")
 
 
+@router.get("/progress", response_class=HTMLResponse)
+async def progress(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "progress.html")
+
+
+@router.get("/practice", response_class=HTMLResponse)
+async def practice(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "practice.html")
+
+
+@router.get("/score", response_class=HTMLResponse)
+async def score(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "score.html")
+
+
 @router.get("/interviews/{interview_id}", response_class=HTMLResponse)
 async def review(request: Request, interview_id: str) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "review.html", {"interview_id": interview_id})

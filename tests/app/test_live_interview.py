@@ -70,8 +70,12 @@ async def test_real_speech_answer_is_captioned_transcribed_and_stored(server, jf
         assert after["text"]
         assert "done" in candidate.first_audio_after  # a reply was voiced
 
-    interview = await stored(server, interview_id)
-    answers = [t for t in interview["turns"] if t["speaker"] == "candidate"]
+    for _ in range(50):  # the recording is committed just after the reply starts
+        interview = await stored(server, interview_id)
+        answers = [t for t in interview["turns"] if t["speaker"] == "candidate"]
+        if answers and answers[0]["audio_url"]:
+            break
+        await asyncio.sleep(0.1)
     assert len(answers) == 1
     answer = answers[0]
     assert "ask not what your country can do for you" in words(answer["text"])
