@@ -83,3 +83,4 @@ class QuestionOut(BaseModel):
     difficulty: int
     tags: list[str]
     rubric: str
+    guidance: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,13 @@ def transcribe_file(
     transcript = recognizer.transcribe(
         decode_file(path), " ".join([question.text, ", ".join(question.key_terms)])
     )
-    words = [
+    return transcript.text.strip(), words_json(transcript.words)
+
+
+def words_json(words: Iterable[Any]) -> list[dict[str, Any]]:
+    """Recognized words as stored and sent: text, start and end in seconds."""
+    return [
         {"text": w.text.strip(), "start": round(w.start, 3), "end": round(w.end, 3)}
-        for w in transcript.words
+        for w in words
         if w.text.strip()
     ]
-    return transcript.text.strip(), words

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.runtime import Speech
+from app.scoring import words_json
 from audio.codecs import pcm16_to_float
 from audio.recognizer import SegmentedTranscriber, Transcript
 from audio.turns import AnswerSegmenter, SegmentClosed, TurnEvent, TurnSettings
@@ -92,12 +93,7 @@ class AnswerCapture:
                 await self._close_tail(event.start_s, event.end_s)
         while self.pending:
             await asyncio.gather(*list(self.pending), return_exceptions=True)
-        words = [
-            {"text": w.text.strip(), "start": round(w.start, 3), "end": round(w.end, 3)}
-            for w in self.transcripts.all_words()
-            if w.text.strip()
-        ]
-        return self.transcripts.full_text(), words
+        return self.transcripts.full_text(), words_json(self.transcripts.all_words())
 
     async def _close_tail(self, start_s: float, end_s: float) -> None:
         # A caption that already heard all of the tail's speech is its transcript: reusing it

@@ -31,6 +31,7 @@ async def questions(content: ContentDep, role: str | None = None) -> list[Questi
             difficulty=q.difficulty,
             tags=list(q.tags),
             rubric=q.rubric,
+            guidance=q.guidance,
         )
         for q in content.bank.questions(role)
     ]

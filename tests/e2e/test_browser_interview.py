@@ -4,7 +4,6 @@ real recording, against a real server with the real models and database."""
 from __future__ import annotations
 
 import re
-import shutil
 import wave
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import numpy as np
 import pytest
 
 from audio.codecs import decode_file
+from tests.e2e.conftest import CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -32,32 +30,18 @@ def fake_microphone(jfk_path, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("Debian's chromium is needed for browser tests: apt-get install chromium")
-    return path
-
-
 def words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
-async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium_path):
+async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium_path, artifacts):
     from playwright.async_api import async_playwright, expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path,
             args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
+                *CHROMIUM_FLAGS,
                 "--use-fake-ui-for-media-stream",
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-audio-capture={fake_microphone}",
@@ -71,7 +55,7 @@ async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium
         await page.get_by_test_id("round-select").select_option("behavioral")
         await page.get_by_test_id("question-count").fill("2")
         await expect(page.get_by_test_id("mic-level")).to_be_visible()
-        await page.screenshot(path=str(ARTIFACTS / "setup.png"))
+        await page.screenshot(path=str(artifacts / "setup.png"))
         await page.get_by_test_id("start-interview").click()
 
         question = page.get_by_test_id("question-text")
@@ -84,12 +68,12 @@ async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium
 
         captions = page.get_by_test_id("live-transcript")
         await expect(captions).to_contain_text(re.compile("country", re.I), timeout=60_000)
-        await page.screenshot(path=str(ARTIFACTS / "interview-listening.png"))
+        await page.screenshot(path=str(artifacts / "interview-listening.png"))
         await page.get_by_test_id("done-answering").click()
         await expect(question).not_to_have_text(first_question, timeout=60_000)
         next_prompt = (await question.text_content() or "").strip()
         assert next_prompt and next_prompt != first_question
-        await page.screenshot(path=str(ARTIFACTS / "interview-next-prompt.png"))
+        await page.screenshot(path=str(artifacts / "interview-next-prompt.png"))
         await browser.close()
     assert not errors, errors
 

@@ -44,6 +44,17 @@ export const api = {
   getInterview: (id) => request('GET', interviewPath(id)),
   // settings: {role, round, questions} → {id, ws_url, review_url}
   createInterview: (settings) => request('POST', '/api/v1/interviews', settings),
+  questions: (role) => request('GET', `/api/v1/questions?role=${encodeURIComponent(role)}`),
+  score: (body) => request('POST', '/api/v1/score', body),
+  scoreRecording: async (questionId, blob) => {
+    const form = new FormData();
+    form.append('question_id', questionId);
+    form.append('audio', blob, 'answer.webm');
+    const response = await fetch('/api/v1/score/recording', { method: 'POST', body: form });
+    const payload = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(detailMessage(payload) ?? `Error ${response.status}`, response.status);
+    return payload;
+  },
 };
 
 export function interviewSocketUrl(id) {
