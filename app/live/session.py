@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,7 @@ class LiveInterview:
         )
         self.db_lock = asyncio.Lock()
         self.barge_armed = False
+        self.barge_from = 0.0
         self.barge_vad = StreamingVad()
         self.barge_detector = BargeInDetector(self.turn_settings)
         self.barged_in = asyncio.Event()
@@ -217,7 +219,7 @@ class LiveInterview:
             if self.capture is not None and self.capture.seconds >= self.settings.max_answer_s:
                 await self.outbox.error("answer_too_long", "That answer reached the time limit.")
                 await self._end_answer_now()
-        elif self.phase == "speaking" and self.barge_armed:
+        elif self.phase == "speaking" and self.barge_armed and time.monotonic() >= self.barge_from:
             self._keep_preroll(frame)
             probs = await self.speech.run_vad(self.barge_vad.probabilities, pcm16_to_float(frame))
             if any(self.barge_detector.process(VAD_WINDOW_S, p) for p in probs):
@@ -407,6 +409,8 @@ class LiveInterview:
             self.phase = "speaking"
             await self.outbox.state("speaking")
         self.barge_armed = item.barge_in
+        # Only talking over this prompt itself counts, not over the one still playing before it.
+        self.barge_from = max(time.monotonic(), self.speaker.playback_until)
         self.barge_detector.reset()
         self.barge_vad.reset()
         self.barged_in.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import httpx
 import numpy as np
@@ -194,3 +195,41 @@ async def test_dropped_connection_keeps_the_partial_answer(server, jfk_path):
         await asyncio.sleep(0.2)
     assert answers and answers[0]["partial"] is True
     assert "fellow americans" in words(answers[0]["text"])
+
+
+async def test_talking_over_the_question_stops_it_and_keeps_the_first_words(server, jfk_path):
+    interview_id = await new_interview(
+        server, round="technical", questions=1, question_ids=["backend.idempotent-payments"]
+    )
+    async with Candidate(ws_url(server, interview_id)) as candidate:
+        await candidate.send({"type": "start"})
+        await candidate.wait_for(lambda m: m["type"] == "say" and m["kind"] == "question", since=0)
+        question_index = candidate.last_index
+        await candidate.wait_for(lambda m: m["type"] == "say_end", since=question_index)
+        rate = candidate.said("question")[0]["sample_rate"]
+        audio_at = [
+            candidate.received_at[i]
+            for i, m in enumerate(candidate.messages)
+            if m["type"] == "_audio"
+        ]
+        greeting_s = sum(
+            m["bytes"] for m in candidate.messages[:question_index] if m["type"] == "_audio"
+        ) / (2 * rate)
+        total_s = candidate.audio_bytes / (2 * rate)
+        question_s = total_s - greeting_s
+        assert question_s > 2.5  # long enough to tell a barge-in from its natural end
+        playback_start = audio_at[0]
+        question_starts = playback_start + greeting_s
+        # wait for the question itself to be playing, then talk over it
+        await asyncio.sleep(max(0.0, question_starts + 0.3 - time.perf_counter()))
+        before = len(candidate.messages)
+        talking = asyncio.create_task(candidate.stream(to_pcm16(decode_file(jfk_path))))
+        await candidate.wait_listening(since=before, timeout=10)
+        heard_listening = time.perf_counter()
+        assert heard_listening < question_starts + question_s, "playback was cut short"
+        await talking
+        await candidate.send({"type": "end_answer"})
+        final = await candidate.wait_for(
+            lambda m: m["type"] == "transcript" and m["final"], since=before
+        )
+    assert "fellow americans" in words(final["text"])
