@@ -233,3 +233,27 @@ async def test_talking_over_the_question_stops_it_and_keeps_the_first_words(serv
             lambda m: m["type"] == "transcript" and m["final"], since=before
         )
     assert "fellow americans" in words(final["text"])
+
+
+async def test_reconnecting_resumes_at_the_current_prompt(server):
+    interview_id = await new_interview(server, questions=2)
+    answer = "I led the migration of our billing service and I cut costs by 30 percent. " * 3
+    async with Candidate(ws_url(server, interview_id)) as candidate:
+        await candidate.send({"type": "start"})
+        await candidate.wait_listening(since=0)
+        before = len(candidate.messages)
+        await candidate.send({"type": "text_answer", "text": answer})
+        asked = await candidate.wait_for(
+            lambda m: m["type"] == "say" and m["kind"] in ("followup", "question"), since=before
+        )
+        await candidate.wait_for(lambda m: m["type"] == "say_end", since=candidate.last_index)
+    # the page reloads: a new connection to the same interview
+    async with Candidate(ws_url(server, interview_id)) as candidate:
+        await candidate.send({"type": "start"})
+        await candidate.wait_listening(since=0)
+        said = candidate.said()
+        assert [m["kind"] for m in said] == [asked["kind"]]  # no second greeting
+        assert said[0]["text"] == asked["text"]
+    interview = await stored(server, interview_id)
+    answers = [t for t in interview["turns"] if t["speaker"] == "candidate"]
+    assert [a["text"] for a in answers] == [answer.strip()]  # nothing lost, nothing doubled
