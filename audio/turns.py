@@ -27,6 +27,9 @@ class TurnSettings:
     """A pause this long closes the current speech segment."""
     partial_interval_s: float = 1.0
     """How often ongoing speech asks for a caption of the in-progress segment."""
+    pause_partial_s: float = 0.25
+    """A pause this long asks for a caption of the whole open segment: when the segment closes
+    (or Done is pressed) right after, that caption already holds every word of it."""
     end_silence_s: float = 3.0
     """Silence after speech that ends the answer; patient, so thinking is not cut off."""
     initial_silence_s: float = 15.0
@@ -52,6 +55,7 @@ class TurnSettings:
             "min_speech_s": self.min_speech_s,
             "segment_pause_s": self.segment_pause_s,
             "partial_interval_s": self.partial_interval_s,
+            "pause_partial_s": self.pause_partial_s,
             "end_silence_s": self.end_silence_s,
             "initial_silence_s": self.initial_silence_s,
             "max_segment_s": self.max_segment_s,
@@ -64,6 +68,8 @@ class TurnSettings:
             raise ValueError(f"speech_pad_s must not be negative, got {self.speech_pad_s}")
         if self.speech_pad_s >= self.segment_pause_s:
             raise ValueError("speech_pad_s must be shorter than segment_pause_s")
+        if self.pause_partial_s >= self.segment_pause_s:
+            raise ValueError("pause_partial_s must be shorter than segment_pause_s")
         if self.segment_pause_s >= self.end_silence_s:
             raise ValueError("segment_pause_s must be shorter than end_silence_s")
 
@@ -107,6 +113,7 @@ class _OpenSegment:
     start_s: float
     speech_end_s: float
     next_partial_s: float
+    pause_partial_due: bool = True  # cleared once the current pause asked for its caption
 
 
 class AnswerSegmenter:
@@ -196,6 +203,7 @@ class AnswerSegmenter:
             events.append(SpeechStarted(at_s=run_start))
         segment = self._segment
         segment.speech_end_s = end
+        segment.pause_partial_due = True
         if end - segment.start_s >= settings.max_segment_s - _EPSILON:
             self._close_segment(end, events)
             # Speech goes on: the next speech window continues it without re-confirmation.
@@ -212,8 +220,12 @@ class AnswerSegmenter:
         self._resume_run = False
         segment = self._segment
         if segment is not None:
-            if end - segment.speech_end_s >= settings.segment_pause_s - _EPSILON:
+            paused = end - segment.speech_end_s
+            if paused >= settings.segment_pause_s - _EPSILON:
                 self._close_segment(min(segment.speech_end_s + self._pad, end), events)
+            elif segment.pause_partial_due and paused >= settings.pause_partial_s - _EPSILON:
+                segment.pause_partial_due = False
+                events.append(PartialDue(start_s=segment.start_s, now_s=end))
             return
         if self._last_speech_end is None:
             if end >= settings.initial_silence_s - _EPSILON:

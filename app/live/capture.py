@@ -57,12 +57,12 @@ class AnswerCapture:
             events.extend(self.segmenter.process(VAD_WINDOW_S, prob))
         return events
 
-    def transcribe_segment(
+    def close_segment(
         self, start_s: float, end_s: float, on_done: Callable[[], Any] | None = None
     ) -> None:
-        """Transcribe a closed segment in the background; the answer's text grows in order."""
+        """A pause closed a segment: its words join the answer in the background."""
         self.speech_seconds += end_s - start_s
-        task = asyncio.create_task(self._transcribe(start_s, end_s, on_done))
+        task = asyncio.create_task(self._close(start_s, end_s, on_done))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
@@ -87,36 +87,30 @@ class AnswerCapture:
         return self.transcripts.partial_text(self.partial)
 
     async def finalize(self) -> tuple[str, list[dict[str, Any]]]:
-        """Close the answer: transcribe what is left and wait for every segment."""
+        """Close the answer: what is left is transcribed, then every segment is waited for."""
         for event in self.segmenter.finish():
             if isinstance(event, SegmentClosed):
-                await self._close_tail(event.start_s, event.end_s)
+                self.close_segment(event.start_s, event.end_s)
         while self.pending:
             await asyncio.gather(*list(self.pending), return_exceptions=True)
         return self.transcripts.full_text(), words_json(self.transcripts.all_words())
-
-    async def _close_tail(self, start_s: float, end_s: float) -> None:
-        # A caption that already heard all of the tail's speech is its transcript: reusing it
-        # saves a recognizer call right when the candidate is waiting for the reply.
-        await self.partial_idle.wait()
-        heard_to = end_s - self.settings.speech_pad_s
-        span = self.partial_span
-        if self.partial is not None and span and span[0] == start_s and span[1] >= heard_to:
-            self.speech_seconds += end_s - start_s
-            self.transcripts.record(start_s, span[1], self.partial)
-            return
-        self.transcribe_segment(start_s, end_s)
 
     def cancel(self) -> None:
         for task in self.pending:
             task.cancel()
 
-    async def _transcribe(
-        self, start_s: float, end_s: float, on_done: Callable[[], Any] | None
-    ) -> None:
-        transcript = await self.speech.run_asr(
-            self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
-        )
+    async def _close(self, start_s: float, end_s: float, on_done: Callable[[], Any] | None) -> None:
+        # A caption taken during the pause already heard every word of the segment: reusing it
+        # halves the recognizer's work and answers Done without a new call.
+        await self.partial_idle.wait()
+        span = self.partial_span
+        heard_to = end_s - self.settings.speech_pad_s
+        if self.partial is not None and span and span[0] == start_s and span[1] >= heard_to:
+            transcript = self.partial
+        else:
+            transcript = await self.speech.run_asr(
+                self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
+            )
         self.transcripts.record(start_s, end_s, transcript)
         self.partial, self.partial_span = None, None
         self.covered_s = max(self.covered_s, end_s)

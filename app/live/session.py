@@ -23,11 +23,12 @@ from app.db.repositories import InterviewRepository, TurnRepository
 from app.interviews import build_machine
 from app.live.capture import BYTES_PER_SECOND, VAD_WINDOW_S, AnswerCapture
 from app.live.outbox import Outbox
-from app.live.speaker import Speaker, is_synthesized
+from app.live.speaker import Speaker
 from app.runtime import Content, Speech
 from app.scoring import score_or_none
 from app.settings import Settings
 from audio.codecs import encode_answer_audio, pcm16_to_float
+from audio.synthesizer import split_sentences
 from audio.turns import (
     AnswerEnded,
     BargeInDetector,
@@ -234,7 +235,7 @@ class LiveInterview:
             capture.open_segment_start = event.at_s
         elif isinstance(event, SegmentClosed):
             capture.open_segment_start = None
-            capture.transcribe_segment(event.start_s, event.end_s, self._send_caption)
+            capture.close_segment(event.start_s, event.end_s, self._send_caption)
         elif isinstance(event, PartialDue):
             self._spawn(self._partial_caption(capture, event.start_s, event.now_s))
         elif isinstance(event, AnswerEnded):
@@ -491,8 +492,8 @@ class LiveInterview:
                     interview.plan = {**interview.plan, "position": position}
 
     async def _prefetch(self) -> None:
-        """Synthesize every prompt this interview may say, one at a time, so on-demand speech
-        never waits behind more than one of them."""
+        """Synthesize every prompt this interview may say, one sentence per call, so speech
+        needed now never waits behind more than one sentence."""
         assert self.machine is not None
         from interviewer.followup import RubricFollowups
 
@@ -500,8 +501,9 @@ class LiveInterview:
         followups = policy.all_followups if isinstance(policy, RubricFollowups) else None
         synthesizer = self.speech.synthesizer
         for text in self.machine.known_prompts(followups):
-            if not is_synthesized(synthesizer, text):
-                await self.speech.run_tts(synthesizer.synthesize_cached, text)
+            for sentence in split_sentences(text):
+                if synthesizer.cache.peek((synthesizer.voice_id, sentence)) is None:
+                    await self.speech.run_tts(synthesizer.synthesize_cached, sentence)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from app.live.outbox import Outbox
 from app.runtime import Speech
@@ -67,9 +66,3 @@ class Speaker:
         self.playback_until += len(pcm) / (2 * self.rate)
         for offset in range(0, len(pcm), chunk):
             await self.outbox.audio(pcm[offset : offset + chunk])
-
-
-def is_synthesized(synthesizer: Any, text: str) -> bool:
-    return all(
-        synthesizer.cache.peek((synthesizer.voice_id, s)) is not None for s in split_sentences(text)
-    )

@@ -152,6 +152,19 @@ def test_partials_are_due_about_every_second_of_ongoing_speech() -> None:
     assert all(p.start_s == pytest.approx(started.at_s - 0.3) for p in partials)
 
 
+def test_a_short_pause_asks_once_for_a_caption_of_the_whole_segment() -> None:
+    segmenter = AnswerSegmenter()
+    events = feed(segmenter, [(0.5, SILENCE), (0.8, SPEECH), (0.4, SILENCE)])
+
+    (partial,) = of_type(events, PartialDue)
+    assert partial.now_s == pytest.approx(1.3 + 0.25, abs=WINDOW)  # covers all speech so far
+    assert of_type(events, SegmentClosed) == []
+    more = feed(segmenter, [(0.3, SILENCE)])
+    assert of_type(more, PartialDue) == []  # once per pause
+    (closed,) = of_type(more, SegmentClosed)
+    assert partial.start_s == closed.start_s and partial.now_s >= closed.end_s - 0.3
+
+
 def test_finish_closes_the_open_segment_and_stops_the_segmenter() -> None:
     segmenter = AnswerSegmenter()
     feed(segmenter, [(0.5, SILENCE), (1.0, SPEECH)])
