@@ -27,6 +27,11 @@ class TurnSettings:
     """A pause this long closes the current speech segment."""
     partial_interval_s: float = 1.0
     """How often ongoing speech asks for a caption of the in-progress segment."""
+    long_segment_s: float = 5.0
+    """Past this length a segment also closes at a short pause (long_segment_pause_s), so the
+    part still to transcribe when the answer ends stays short."""
+    long_segment_pause_s: float = 0.25
+    """The shorter pause that closes a long segment."""
     pause_partial_s: float = 0.25
     """A pause this long asks for a caption of the whole open segment: when the segment closes
     (or Done is pressed) right after, that caption already holds every word of it."""
@@ -56,6 +61,8 @@ class TurnSettings:
             "segment_pause_s": self.segment_pause_s,
             "partial_interval_s": self.partial_interval_s,
             "pause_partial_s": self.pause_partial_s,
+            "long_segment_s": self.long_segment_s,
+            "long_segment_pause_s": self.long_segment_pause_s,
             "end_silence_s": self.end_silence_s,
             "initial_silence_s": self.initial_silence_s,
             "max_segment_s": self.max_segment_s,
@@ -68,6 +75,8 @@ class TurnSettings:
             raise ValueError(f"speech_pad_s must not be negative, got {self.speech_pad_s}")
         if self.speech_pad_s >= self.segment_pause_s:
             raise ValueError("speech_pad_s must be shorter than segment_pause_s")
+        if self.long_segment_pause_s > self.segment_pause_s:
+            raise ValueError("long_segment_pause_s must not exceed segment_pause_s")
         if self.pause_partial_s >= self.segment_pause_s:
             raise ValueError("pause_partial_s must be shorter than segment_pause_s")
         if self.segment_pause_s >= self.end_silence_s:
@@ -221,7 +230,9 @@ class AnswerSegmenter:
         segment = self._segment
         if segment is not None:
             paused = end - segment.speech_end_s
-            if paused >= settings.segment_pause_s - _EPSILON:
+            long = segment.speech_end_s - segment.start_s >= settings.long_segment_s - _EPSILON
+            pause_needed = settings.long_segment_pause_s if long else settings.segment_pause_s
+            if paused >= pause_needed - _EPSILON:
                 self._close_segment(min(segment.speech_end_s + self._pad, end), events)
             elif segment.pause_partial_due and paused >= settings.pause_partial_s - _EPSILON:
                 segment.pause_partial_due = False

@@ -283,6 +283,7 @@ class LiveInterview:
     async def _finish_answer(self, *, typed_text: str | None = None, partial: bool = False) -> None:
         machine, capture = self.machine, self.capture
         assert machine is not None and capture is not None
+        started = time.perf_counter()
         self.phase = "processing"
         await self.outbox.state("processing")
         question_id = self.listening_question
@@ -302,8 +303,10 @@ class LiveInterview:
             text = typed_text
         else:
             text, words = await capture.finalize()
+        transcribed = time.perf_counter()
         question = self.content.bank.get(question_id) if question_id else None
         score = await asyncio.to_thread(score_or_none, self.content, question, text, words)
+        scored = time.perf_counter()
         turn_id = await self._store_answer(
             question_id=question_id,
             kind="followup_answer" if followup else "answer",
@@ -317,6 +320,13 @@ class LiveInterview:
         self.capture = None
         if not partial:
             self._enqueue(machine.answer_transcribed(text))
+        log.info(
+            "answer %s: words in %.0f ms, scored in %.0f ms, stored in %.0f ms",
+            self.interview_id,
+            (transcribed - started) * 1000,
+            (scored - transcribed) * 1000,
+            (time.perf_counter() - scored) * 1000,
+        )
         if self.settings.store_audio and typed_text is None and len(capture.pcm) > 0:
             # The words are committed; the recording follows once the reply is on its way.
             await self._store_audio(turn_id, bytes(capture.pcm))

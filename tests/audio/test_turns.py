@@ -165,6 +165,16 @@ def test_a_short_pause_asks_once_for_a_caption_of_the_whole_segment() -> None:
     assert partial.start_s == closed.start_s and partial.now_s >= closed.end_s - 0.3
 
 
+def test_a_long_segment_closes_at_a_short_pause() -> None:
+    segmenter = AnswerSegmenter()
+    short = feed(segmenter, [(0.5, SILENCE), (3.0, SPEECH), (0.3, SILENCE), (0.5, SPEECH)])
+    assert of_type(short, SegmentClosed) == []  # 3 s in: a 0.3 s pause is part of the segment
+    events = feed(segmenter, [(2.0, SPEECH), (0.3, SILENCE)])
+    (closed,) = of_type(events, SegmentClosed)  # past 5 s: the same pause closes it
+    # closed as the pause reaches 0.25 s, its span ending where the audio had got to
+    assert closed.end_s == pytest.approx(0.5 + 3.0 + 0.3 + 2.5 + 0.25, abs=WINDOW)
+
+
 def test_finish_closes_the_open_segment_and_stops_the_segmenter() -> None:
     segmenter = AnswerSegmenter()
     feed(segmenter, [(0.5, SILENCE), (1.0, SPEECH)])
