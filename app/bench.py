@@ -99,6 +99,9 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
             server.stop()
 
     naive = _naive_pipeline(recognizer, synthesizer, clips, live["reply_texts"])
+    from rubrics.bench import time_scoring
+
+    scoring = time_scoring(n=200)
     asr_rtf = statistics.median(n["asr_seconds"] / n["audio_seconds"] for n in naive)
     tts_rtf = statistics.median(n["tts_seconds"] / max(n["reply_seconds"], 1e-6) for n in naive)
     response = live["response_ms"]
@@ -122,6 +125,8 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
         "tts_rtf": round(tts_rtf, 3),
         "server_rss_mb_ready": round(ready_rss, 1),
         "server_rss_mb_peak": round(sampler.peak_mb, 1),
+        "score_ms_p50": scoring["median_ms"],
+        "score_ms_p95": scoring["p95_ms"],
     }
 
 

@@ -105,6 +105,8 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
     else:
         text = args.text
     report = score_text(content, question, text, words)
+    if args.audio is not None:
+        report = {**report, "transcript": text, "words": words}
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
