@@ -72,7 +72,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     settings = settings.model_copy(update={"host": host, "port": port})
     print(f"Viva: loading models and serving on http://{host}:{port}", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_max_size=1 << 20)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        ws_max_size=1 << 20,
+        # On SIGTERM, answers in progress are transcribed and committed before exit.
+        timeout_graceful_shutdown=30,
+    )
     return 0
 
 
