@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.metrics import ASR_QUEUE, ASR_SECONDS
 from app.settings import Settings
 
 log = logging.getLogger("viva.runtime")
@@ -37,7 +38,13 @@ class Speech:
     )
 
     async def run_asr(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.asr_pool, fn, *args)
+        started = time.perf_counter()
+        ASR_QUEUE.inc()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.asr_pool, fn, *args)
+        finally:
+            ASR_QUEUE.dec()
+            ASR_SECONDS.observe(time.perf_counter() - started)
 
     async def run_tts(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.tts_pool, fn, *args)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     segment_pause_s: float = Field(0.6, ge=0.2, le=3)
     max_answer_s: float = Field(600.0, ge=10)
 
+    # Interviews one process runs at once; more are refused with "busy, try again".
+    max_interviews: int = Field(8, ge=1)
+
     redis_url: str | None = None
     auth: Literal["local", "accounts"] = "local"
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from app.metrics import ERRORS
+
 log = logging.getLogger("viva.live")
 
 
@@ -24,8 +26,9 @@ class Outbox:
     async def audio(self, pcm: bytes) -> None:
         await self._send(None, pcm)
 
-    async def error(self, code: str, message: str) -> None:
-        await self.json({"type": "error", "code": code, "message": message})
+    async def error(self, code: str, message: str, **extra: Any) -> None:
+        ERRORS.labels(code).inc()
+        await self.json({"type": "error", "code": code, "message": message, **extra})
 
     async def state(self, state: str) -> None:
         await self.json({"type": "state", "state": state})

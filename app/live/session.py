@@ -24,6 +24,13 @@ from app.interviews import build_machine
 from app.live.capture import BYTES_PER_SECOND, VAD_WINDOW_S, AnswerCapture
 from app.live.outbox import Outbox
 from app.live.speaker import Speaker
+from app.metrics import (
+    ACTIVE_INTERVIEWS,
+    ANSWERS,
+    NEXT_PROMPT_SECONDS,
+    REFUSED,
+    RESPONSE_SECONDS,
+)
 from app.runtime import Content, Speech
 from app.scoring import score_or_none
 from app.settings import Settings
@@ -47,6 +54,7 @@ log = logging.getLogger("viva.live")
 MAX_FRAME_BYTES = 64 * 1024  # 2 s of 16 kHz PCM16; the page sends 40 ms frames
 MAX_TEXT_CHARS = 20_000
 PREROLL_S = 1.0  # audio kept while the interviewer speaks, so a barge-in keeps its first words
+BUSY_RETRY_S = 30
 CLIENT_TYPES = {"start", "end_answer", "skip", "repeat", "text_answer", "stop"}
 
 
@@ -89,6 +97,9 @@ class LiveInterview:
         self.barged_in = asyncio.Event()
         self.preroll: deque[bytes] = deque()
         self.finishing: asyncio.Task[None] | None = None
+        self.answer_ended_at: float | None = None  # perf_counter, until the reply is voiced
+        self.reply_heard = False
+        self.counted_active = False
         self.listening_question: str | None = None
         self.listening_followup = False
         self.listen_started_at = utcnow()
@@ -114,6 +125,7 @@ class LiveInterview:
         finally:
             speaker_task.cancel()
             await self._save_in_progress()
+            self._release()
             for task in list(self.tasks):
                 task.cancel()
 
@@ -180,6 +192,16 @@ class LiveInterview:
             await self.outbox.error("already_started", "The interview is already running.")
             return
         assert self.machine is not None
+        if not self._admit():
+            REFUSED.inc()
+            await self.outbox.error(
+                "busy",
+                f"Viva is running as many interviews as this machine can serve well. "
+                f"Try again in {BUSY_RETRY_S} s.",
+                retry_after=BUSY_RETRY_S,
+            )
+            await self.websocket.close(code=1013)
+            return
         self.phase = "starting"
         async with self.db_lock, self.sessionmaker.begin() as db:
             interview = await InterviewRepository(db).get(self.interview_id, owner_id=self.owner_id)
@@ -284,6 +306,7 @@ class LiveInterview:
         machine, capture = self.machine, self.capture
         assert machine is not None and capture is not None
         started = time.perf_counter()
+        self.answer_ended_at, self.reply_heard = started, False
         self.phase = "processing"
         await self.outbox.state("processing")
         question_id = self.listening_question
@@ -317,6 +340,7 @@ class LiveInterview:
             ack=ack,
         )
         await self.outbox.json({"type": "transcript", "final": True, "text": text})
+        ANSWERS.labels(str(partial).lower()).inc()
         self.capture = None
         if not partial:
             self._enqueue(machine.answer_transcribed(text))
@@ -428,7 +452,7 @@ class LiveInterview:
         self.preroll.clear()
         count = len(self.machine.questions) if self.machine else 0
         number = (self.machine.index + 1) if self.machine else 0
-        await self.speaker.say(
+        first_audio = await self.speaker.say(
             {
                 "text": say.text,
                 "kind": say.kind,
@@ -437,6 +461,18 @@ class LiveInterview:
                 "question_count": count,
             }
         )
+        self._observe_reply(say, first_audio)
+
+    def _observe_reply(self, say: Say, first_audio: float | None) -> None:
+        ended = self.answer_ended_at
+        if ended is None or first_audio is None:
+            return
+        if not self.reply_heard:
+            RESPONSE_SECONDS.observe(first_audio - ended)
+            self.reply_heard = True
+        if say.kind != "acknowledgement":
+            NEXT_PROMPT_SECONDS.observe(first_audio - ended)
+            self.answer_ended_at = None
 
     async def _listen_after_playback(self, listen: Listen) -> None:
         played = asyncio.ensure_future(self.speaker.until_played())
@@ -480,6 +516,7 @@ class LiveInterview:
             if interview is not None:
                 await repo.set_status(interview, "finished")
         self.phase = "finished"
+        self._release()
         await self.outbox.state("finished")
         await self.outbox.json(
             {"type": "finished", "reason": finish.reason, "review_url": self._review_url()}
@@ -516,6 +553,23 @@ class LiveInterview:
                     await self.speech.run_tts(synthesizer.synthesize_cached, sentence)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _admit(self) -> bool:
+        """Admission control: running interviews keep their latency; a new one may wait."""
+        state = self.websocket.app.state
+        active = getattr(state, "active_interviews", 0)
+        if active >= self.settings.max_interviews:
+            return False
+        state.active_interviews = active + 1
+        self.counted_active = True
+        ACTIVE_INTERVIEWS.inc()
+        return True
+
+    def _release(self) -> None:
+        if self.counted_active:
+            self.websocket.app.state.active_interviews -= 1
+            self.counted_active = False
+            ACTIVE_INTERVIEWS.dec()
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

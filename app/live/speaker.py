@@ -27,13 +27,19 @@ class Speaker:
         self.playback_until = 0.0  # time.monotonic() when the browser stops playing
         self.first_audio_at: float | None = None
 
-    async def say(self, message: dict[str, object]) -> None:
-        """Send one `say`: the JSON header, the audio as it is synthesized, then `say_end`."""
+    async def say(self, message: dict[str, object]) -> float | None:
+        """Send one `say`: the JSON header, the audio as it is synthesized, then `say_end`.
+
+        Returns when its first audio was sent (time.perf_counter()), None if it had none."""
         text = str(message["text"])
         await self.outbox.json({**message, "type": "say", "sample_rate": self.rate})
+        first_audio: float | None = None
         async for pcm in self._audio(text):
+            if first_audio is None:
+                first_audio = time.perf_counter()
             await self._send_pcm(pcm)
         await self.outbox.json({"type": "say_end"})
+        return first_audio
 
     async def until_played(self) -> None:
         delay = self.playback_until - time.monotonic()
