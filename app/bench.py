@@ -63,37 +63,41 @@ SYNTHETIC_ANSWERS = {
 }
 
 
+def spoken_answers(synthesizer: Any) -> list[tuple[str, bytes]]:
+    """(question id, PCM16 16 kHz) answers: synthesized ones alternating with the real recording."""
+    from audio.codecs import decode_file, float_to_pcm16, resample
+
+    real = float_to_pcm16(decode_file(JFK)) if JFK.exists() else None
+    clips: list[tuple[str, bytes]] = []
+    for question_id, text in SYNTHETIC_ANSWERS.items():
+        voice = np.frombuffer(synthesizer.synthesize(text), "<i2").astype(np.float32) / 32768
+        clips.append(
+            (question_id, float_to_pcm16(resample(voice, synthesizer.sample_rate, 16_000)))
+        )
+        if real is not None:
+            clips.append(("behavioral.failure", real))
+    return clips
+
+
 def run_bench(settings: Settings, answers: int = 6) -> dict[str, Any]:
     return asyncio.run(_run(settings, answers))
 
 
 async def _run(settings: Settings, count: int) -> dict[str, Any]:
-    from audio.codecs import decode_file, float_to_pcm16, resample
     from audio.recognizer import Recognizer
     from audio.synthesizer import Synthesizer
 
     recognizer = Recognizer.load(settings.asr_model, cpu_threads=settings.asr_threads)
     synthesizer = Synthesizer.load(settings.tts_voice)
-    synthetic: list[tuple[str, bytes]] = []  # question id, PCM16 16 kHz
-    for question_id, text in SYNTHETIC_ANSWERS.items():
-        voice = np.frombuffer(synthesizer.synthesize(text), "<i2").astype(np.float32) / 32768
-        pcm = float_to_pcm16(resample(voice, synthesizer.sample_rate, 16_000))
-        synthetic.append((question_id, pcm))
-    clips: list[tuple[str, bytes]] = []
-    real = float_to_pcm16(decode_file(JFK)) if JFK.exists() else None
-    for clip in synthetic:
-        clips.append(clip)
-        if real is not None:  # every other answer is the real human recording
-            clips.append(("behavioral.failure", real))
-    clips = clips[:count]
+    clips = spoken_answers(synthesizer)[:count]
 
     with tempfile.TemporaryDirectory(prefix="viva-bench-") as data_dir:
-        server = _Server(data_dir)
+        server = Server(data_dir)
         try:
             ready_rss = server.rss_mb()
-            sampler = _PeakSampler(server)
+            sampler = PeakSampler(server)
             sampler.start()
-            live = await _stream_interview(server.url, clips)
+            live = await stream_interview(server.url, clips)
             sampler.stop()
         finally:
             server.stop()
@@ -111,15 +115,17 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "answers": len(clips),
-        "response_ms_p50": _pct(response, 50),
-        "response_ms_p95": _pct(response, 95),
-        "naive_response_ms_p50": _pct(naive_ms, 50),
-        "naive_response_ms_p95": _pct(naive_ms, 95),
-        "naive_over_viva_p50": round(_pct(naive_ms, 50) / max(_pct(response, 50), 1e-6), 1),
-        "next_prompt_ms_p50": _pct(live["next_prompt_ms"], 50),
-        "next_prompt_ms_p95": _pct(live["next_prompt_ms"], 95),
-        "caption_lag_ms_p50": _pct(live["caption_lag_ms"], 50),
-        "caption_lag_ms_p95": _pct(live["caption_lag_ms"], 95),
+        "response_ms_p50": percentile(response, 50),
+        "response_ms_p95": percentile(response, 95),
+        "naive_response_ms_p50": percentile(naive_ms, 50),
+        "naive_response_ms_p95": percentile(naive_ms, 95),
+        "naive_over_viva_p50": round(
+            percentile(naive_ms, 50) / max(percentile(response, 50), 1e-6), 1
+        ),
+        "next_prompt_ms_p50": percentile(live["next_prompt_ms"], 50),
+        "next_prompt_ms_p95": percentile(live["next_prompt_ms"], 95),
+        "caption_lag_ms_p50": percentile(live["caption_lag_ms"], 50),
+        "caption_lag_ms_p95": percentile(live["caption_lag_ms"], 95),
         "first_prompt_audio_ms": round(live["first_audio_ms"], 1),
         "asr_rtf": round(asr_rtf, 3),
         "tts_rtf": round(tts_rtf, 3),
@@ -130,7 +136,7 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
     }
 
 
-async def _stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dict[str, Any]:
+async def stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dict[str, Any]:
     from app.candidate import Candidate
 
     question_ids = list(dict.fromkeys(qid for qid, _ in clips))
@@ -185,6 +191,7 @@ async def _stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> di
             await candidate.wait_listening(since=before, timeout=120)
         await candidate.send({"type": "stop"})
     return {
+        "interview_id": interview_id,
         "response_ms": response_ms,
         "next_prompt_ms": next_prompt_ms,
         "caption_lag_ms": caption_lag_ms,
@@ -218,7 +225,7 @@ def _naive_pipeline(
     return results
 
 
-def _pct(values: list[float], q: int) -> float:
+def percentile(values: list[float], q: int) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -226,14 +233,14 @@ def _pct(values: list[float], q: int) -> float:
     return round(ordered[index], 1)
 
 
-class _Server:
+class Server:
     """`viva serve` in a child process on a free port and a throwaway database."""
 
-    def __init__(self, data_dir: str) -> None:
+    def __init__(self, data_dir: str, extra_env: dict[str, str] | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        env = {**os.environ, "VIVA_DATA_DIR": data_dir}
+        env = {**os.environ, "VIVA_DATA_DIR": data_dir, **(extra_env or {})}
         env.pop("VIVA_DATABASE_URL", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
@@ -255,6 +262,12 @@ class _Server:
             time.sleep(0.2)
         raise RuntimeError("viva serve did not become ready")
 
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        times = psutil.Process(self.process.pid).cpu_times()
+        return float(times.user + times.system)
+
     def rss_mb(self) -> float:
         import psutil
 
@@ -268,8 +281,8 @@ class _Server:
             self.process.kill()
 
 
-class _PeakSampler(threading.Thread):
-    def __init__(self, server: _Server) -> None:
+class PeakSampler(threading.Thread):
+    def __init__(self, server: Server) -> None:
         super().__init__(daemon=True)
         self.server = server
         self.peak_mb = 0.0

@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--answers", type=int, default=6, help="answers to stream")
     bench.add_argument("--out", type=Path, help="also write the JSON report here")
+    bench.add_argument(
+        "--load",
+        help="load test: candidates at once, e.g. 1,2,4,8 (each gives --answers answers)",
+    )
 
     args = parser.parse_args(argv)
     settings = get_settings()
@@ -176,13 +180,20 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from app.bench import run_bench
+    report: Any
+    if args.load:
+        from app.loadtest import run_load
 
-    report = run_bench(settings, answers=args.answers)
+        levels = [int(n) for n in args.load.split(",") if n.strip()]
+        report = run_load(settings, levels, answers_each=args.answers)
+    else:
+        from app.bench import run_bench
+
+        report = run_bench(settings, answers=args.answers)
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
-    if args.json:
+    if args.json or isinstance(report, list):
         print(text)
     else:
         for key, value in report.items():

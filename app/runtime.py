@@ -37,12 +37,16 @@ class Speech:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="viva-vad")
     )
 
+    asr_pending: int = 0  # recognizer calls queued or running, across all interviews
+
     async def run_asr(self, fn: Callable[..., T], *args: Any) -> T:
         started = time.perf_counter()
         ASR_QUEUE.inc()
+        self.asr_pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self.asr_pool, fn, *args)
         finally:
+            self.asr_pending -= 1
             ASR_QUEUE.dec()
             ASR_SECONDS.observe(time.perf_counter() - started)
 

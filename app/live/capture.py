@@ -68,8 +68,10 @@ class AnswerCapture:
 
     async def transcribe_partial(self, start_s: float, now_s: float) -> str | None:
         """Caption of the segment still being spoken; skipped when the recognizer is busy."""
-        if self.partial_running or self.pending:
-            return None  # captions degrade first: finals are never delayed by them
+        if self.partial_running or self.pending or self.speech.asr_pending:
+            # Captions degrade first: with any recognizer call queued (this interview's or
+            # another's), a caption waits for the next chance rather than delay a final.
+            return None
         self.partial_running = True
         self.partial_idle.clear()
         try:
