@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -110,6 +110,43 @@ class TurnRepository:
         self.session.add(AnswerAudio(turn_id=turn_id, data=data, mime=mime, duration_s=duration_s))
         await self.session.flush()
 
+    async def scored_answers(self, *, owner_id: str | None) -> list[tuple[str, dict[str, Any]]]:
+        """(question id, score) of every complete scored answer, newest first.
+
+        Follow-up answers are left out: they are scored against the whole rubric but answer
+        one gap of it."""
+        stmt = (
+            select(Turn.question_id, Turn.score)
+            .join(Interview, Interview.id == Turn.interview_id)
+            .where(
+                _owned_by(owner_id),
+                Turn.speaker == "candidate",
+                Turn.kind == "answer",
+                Turn.partial.is_(False),
+                Turn.question_id.is_not(None),
+            )
+            .order_by(Turn.started_at.desc(), Turn.seq.desc())
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(qid, score) for qid, score in rows if qid and isinstance(score, dict)]
+
+    async def answered_since(self, *, owner_id: str | None, since: datetime) -> set[str]:
+        """Ids of the questions answered (in full) from `since` on."""
+        stmt = (
+            select(Turn.question_id)
+            .join(Interview, Interview.id == Turn.interview_id)
+            .where(
+                _owned_by(owner_id),
+                Turn.speaker == "candidate",
+                Turn.kind == "answer",
+                Turn.partial.is_(False),
+                Turn.question_id.is_not(None),
+                Turn.started_at >= since,
+            )
+            .distinct()
+        )
+        return {qid for qid in (await self.session.execute(stmt)).scalars() if qid}
+
     async def get_audio(self, interview_id: str, turn_id: str) -> AnswerAudio | None:
         stmt = (
             select(AnswerAudio)
@@ -117,6 +154,20 @@ class TurnRepository:
             .where(Turn.id == turn_id, Turn.interview_id == interview_id)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def set_score(self, turn: Turn, score: dict[str, Any]) -> None:
+        """Replace an answer's stored score (explicit re-scoring) with the rubric that made it."""
+        turn.score = score
+        turn.rubric_id = score.get("rubric_id")
+        turn.rubric_version = score.get("rubric_version")
+        await self.session.flush()
+
+    async def delete_audio_created_before(self, cutoff: datetime) -> int:
+        """Delete recordings stored before `cutoff`; the turns (transcripts, scores) stay."""
+        result = await self.session.execute(
+            delete(AnswerAudio).where(AnswerAudio.created_at < cutoff)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _owned_by(owner_id: str | None) -> ColumnElement[bool]:

@@ -1,7 +1,8 @@
-// History: every interview with its date, role, round, answers and overall score.
+// History: every interview with its date, role, round, length and overall score, newest first.
 
 import { api } from './api.js';
 import { ErrorBanner, byTestId, formatDate, h, titleCase } from './dom.js';
+import { formatLength } from './review-model.js';
 
 const banner = new ErrorBanner();
 const status = byTestId('history-status');
@@ -9,24 +10,54 @@ const table = byTestId('history-table');
 const rows = byTestId('history-rows');
 const empty = byTestId('history-empty');
 
+const STATUS_NOTES = { created: 'not started', active: 'not finished' };
+
 function reviewPath(id) {
   return `/interviews/${encodeURIComponent(id)}`;
 }
 
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+// "3 questions · 12 min"; an unfinished one says how many answers it has ("1 of 3 answered").
+function lengthText(interview) {
+  const questions = interview.question_count ?? 0;
+  const answered = interview.answer_count ?? 0;
+  const parts = [];
+  if (interview.status === 'finished' || answered >= questions) parts.push(plural(questions || answered, 'question'));
+  else parts.push(`${answered} of ${questions} answered`);
+  if (typeof interview.duration_seconds === 'number') parts.push(formatLength(Math.round(interview.duration_seconds)));
+  return parts.join(' · ');
+}
+
 function renderRow(interview, roleTitles) {
   const role = roleTitles.get(interview.role) ?? titleCase(interview.role);
-  const answers = interview.question_count ? `${interview.answer_count ?? 0} / ${interview.question_count}` : String(interview.answer_count ?? 0);
   const overall = typeof interview.overall === 'number' ? String(Math.round(interview.overall)) : '–';
+  const note = STATUS_NOTES[interview.status];
   return h(
     'tr',
-    { 'data-testid': 'history-row', 'data-interview-id': interview.id },
-    h('td', {}, h('a', { href: reviewPath(interview.id) }, formatDate(interview.created_at) || 'Open')),
+    { 'data-testid': 'history-row', 'data-interview-id': interview.id, 'data-status': interview.status },
+    h(
+      'td',
+      {},
+      h('a', { href: reviewPath(interview.id), 'data-testid': 'history-open' }, formatDate(interview.created_at) || 'Open'),
+      note ? h('span', { class: 'badge' }, note) : null,
+    ),
     h('td', {}, role),
     h('td', {}, titleCase(interview.round)),
-    h('td', {}, titleCase(interview.status ?? '')),
-    h('td', { class: 'num' }, answers),
-    h('td', { class: 'num' }, overall),
+    h('td', { 'data-testid': 'history-length' }, lengthText(interview)),
+    h('td', { class: 'num', 'data-testid': 'history-overall' }, overall),
   );
+}
+
+function showNotice() {
+  const params = new URLSearchParams(window.location.search);
+  if (!params.has('deleted')) return;
+  const notice = byTestId('history-notice');
+  notice.textContent = 'Interview deleted, with its transcripts, scores and recordings.';
+  notice.hidden = false;
+  window.history.replaceState(null, '', window.location.pathname);
 }
 
 async function load() {
@@ -49,4 +80,5 @@ async function load() {
   empty.hidden = newestFirst.length > 0;
 }
 
+showNotice();
 load();
