@@ -13,9 +13,8 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.models import Interview
+from app.db.models import Interview, as_utc
 from app.db.repositories import InterviewRepository
-from app.progress import as_utc
 from app.settings import Settings
 
 ExportFormat = Literal["md", "json"]

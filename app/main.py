@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.migrate import upgrade
+from app.retention import purge_audio_periodically
 from app.routers import catalog, health, interviews, live, pages, plans, review, scoring
 from app.runtime import load_content, load_speech
 from app.security import SecurityHeaders
@@ -37,10 +38,17 @@ def create_app(settings: Settings | None = None, *, speech: object | None = None
         app.state.content = await asyncio.to_thread(load_content, settings)
         owns_speech = speech is None
         app.state.speech = speech or await asyncio.to_thread(load_speech, settings)
+        purge = None
+        if settings.audio_retention_days:
+            purge = asyncio.create_task(
+                purge_audio_periodically(app.state.sessionmaker, settings.audio_retention_days)
+            )
         log.info("Viva ready on http://%s:%s", settings.host, settings.port)
         try:
             yield
         finally:
+            if purge is not None:
+                purge.cancel()
             if owns_speech:
                 app.state.speech.close()
             await engine.dispose()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from app.db.models import as_utc
 
 STAR_PARTS = ("situation", "task", "action", "result")
 
@@ -76,8 +78,3 @@ def _filler_total(delivery: Mapping[str, Any]) -> int:
     if isinstance(fillers, Mapping):
         return int(fillers.get("total") or 0)
     return 0
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives timestamps back without a zone; they were written in UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from app.db.models import as_utc
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class InterviewCreate(BaseModel):
@@ -16,6 +20,13 @@ class InterviewCreate(BaseModel):
     answer_seconds: int = Field(120, ge=30, le=600)
     # Practise these exact questions, in this order (a drill), instead of a planned set.
     question_ids: list[str] | None = Field(None, min_length=1, max_length=20)
+    # A length in minutes instead of a count: as many questions as fit (wins over `questions`).
+    minutes: int | None = Field(None, ge=1, le=180)
+    # Tailoring: analysed for terms, title and company; the texts themselves are not stored.
+    posting: str | None = Field(None, max_length=20_000)
+    resume: str | None = Field(None, max_length=20_000)
+    # With question_ids: each question asked this many times in a row (a drill).
+    repeat: int = Field(1, ge=1, le=5)
 
 
 class InterviewCreated(BaseModel):
@@ -39,8 +50,8 @@ class TurnOut(BaseModel):
     text: str
     question_id: str | None
     partial: bool
-    started_at: datetime
-    ended_at: datetime | None
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None
     words: list[WordOut] | None = None
     audio_url: str | None = None
     score: dict[str, Any] | None = None
@@ -51,8 +62,8 @@ class InterviewOut(BaseModel):
     status: str
     role: str
     round: str
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    finished_at: UtcDatetime | None
     questions: list[dict[str, Any]]
     turns: list[TurnOut]
 
@@ -62,10 +73,11 @@ class InterviewSummary(BaseModel):
     role: str
     round: str
     status: str
-    created_at: datetime
+    created_at: UtcDatetime
     question_count: int
     answer_count: int
     overall: float | None
+    duration_seconds: float | None = None  # first turn's start to the last turn's end
 
 
 class RoleOut(BaseModel):

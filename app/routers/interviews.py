@@ -107,4 +107,13 @@ def _summary(interview: Interview) -> InterviewSummary:
         question_count=len(interview.plan.get("questions", [])),
         answer_count=len(answers),
         overall=round(sum(scores) / len(scores), 1) if scores else None,
+        duration_seconds=_duration(interview),
     )
+
+
+def _duration(interview: Interview) -> float | None:
+    if not interview.turns:
+        return None
+    first = interview.turns[0].started_at
+    last = max((t.ended_at or t.started_at) for t in interview.turns)
+    return round((last - first).total_seconds(), 1)
