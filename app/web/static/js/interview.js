@@ -1,9 +1,11 @@
-// The setup + live interview page: mic check, interview settings, then the spoken conversation.
+// The setup + live interview page: mic check, interview settings (setup.js), then the spoken
+// conversation, with a per-answer countdown in timed mode.
 
 import { api } from './api.js';
 import { ErrorBanner, byTestId, h } from './dom.js';
 import { Microphone, describeMicError } from './mic.js';
 import { PcmPlayer } from './player.js';
+import { Setup } from './setup.js';
 import { InterviewSocket } from './socket.js';
 
 const STATE_LABELS = {
@@ -17,7 +19,6 @@ const PROMPT_KINDS = new Set(['question', 'followup']);
 // `listening` while more than this is still queued means the candidate barged in; a shorter tail
 // is just network lag at the end of the prompt and is left to finish.
 const BARGE_IN_MIN_REMAINING_S = 0.3;
-const DEFAULT_QUESTIONS = 5;
 
 const ui = {
   level: byTestId('mic-level'),
@@ -25,15 +26,12 @@ const ui = {
   micCheck: byTestId('mic-check'),
   setup: byTestId('setup'),
   form: byTestId('setup-form'),
-  role: byTestId('role-select'),
-  roleDescription: byTestId('role-description'),
-  round: byTestId('round-select'),
-  questions: byTestId('question-count'),
   start: byTestId('start-interview'),
   interview: byTestId('interview'),
   state: byTestId('interview-state'),
   stateLabel: byTestId('interview-state-label'),
   progress: byTestId('question-progress'),
+  timer: byTestId('answer-timer'),
   interviewerLine: byTestId('interviewer-line'),
   question: byTestId('question-text'),
   transcript: byTestId('live-transcript'),
@@ -55,35 +53,9 @@ const mic = new Microphone({ onFrame: (pcm) => socket?.sendAudio(pcm), onLevel: 
 let socket = null;
 let interviewId = null;
 let running = false; // between Start and the end of the interview
-let roles = [];
+const setup = new Setup(banner);
 
-// ---- setup -------------------------------------------------------------------------------
-
-async function loadRoles() {
-  try {
-    roles = await api.roles();
-  } catch (error) {
-    ui.role.replaceChildren(h('option', { value: '' }, 'Roles unavailable'));
-    banner.show(`Could not load the roles: ${error.message}`, { label: 'Retry', run: loadRoles });
-    return;
-  }
-  if (roles.length === 0) {
-    ui.role.replaceChildren(h('option', { value: '' }, 'No roles available'));
-    banner.show('The server has no question banks loaded, so no interview can start.');
-    return;
-  }
-  ui.role.replaceChildren(...roles.map((role) => h('option', { value: role.id }, role.title || role.id)));
-  showRole();
-  ui.start.disabled = false;
-}
-
-function showRole() {
-  const role = roles.find((item) => item.id === ui.role.value);
-  ui.roleDescription.textContent = role?.description ?? '';
-  const available = Number(role?.question_count) || 10;
-  ui.questions.max = String(available);
-  ui.questions.value = String(Math.min(Number(ui.questions.value) || DEFAULT_QUESTIONS, available));
-}
+// ---- microphone and start ----------------------------------------------------------------
 
 let shownLevel = 0;
 function showLevel(level) {
@@ -124,21 +96,21 @@ async function startInterview(event) {
   banner.clear();
   player.unlock(); // inside the click: browsers allow audio output only after a gesture
   ui.start.disabled = true;
+  const startLabel = ui.start.textContent;
   ui.start.textContent = 'Starting…';
   const micProblem = await ensureMic();
   let created;
+  let body;
   try {
-    created = await api.createInterview({
-      role: ui.role.value,
-      round: ui.round.value,
-      questions: Number(ui.questions.value),
-    });
+    body = await setup.interviewBody();
+    created = await api.createInterview(body);
   } catch (error) {
     banner.show(`Could not start the interview: ${error.message}`);
     ui.start.disabled = false;
-    ui.start.textContent = 'Start interview';
+    ui.start.textContent = startLabel;
     return;
   }
+  answerTimer.configure(body.timed ? body.answer_seconds ?? 120 : null);
   interviewId = created.id;
   ui.reviewLink.href = created.review_url || `/interviews/${encodeURIComponent(interviewId)}`;
   if (micProblem) banner.show(`${micProblem} You can still type your answers below.`);
@@ -148,6 +120,63 @@ async function startInterview(event) {
   applyState('idle', 'Connecting…');
   connect();
 }
+
+// ---- timed answers -----------------------------------------------------------------------
+
+// Counts down from the answer's limit while Viva listens; the server speaks the wrap-up
+// prompt when its own clock for the same answer runs out.
+class AnswerTimer {
+  constructor(element) {
+    this.element = element;
+    this.seconds = null;
+    this.startedAt = 0;
+    this.interval = null;
+  }
+
+  configure(seconds) {
+    this.seconds = seconds;
+    this.element.hidden = seconds === null;
+    this.stop();
+  }
+
+  start() {
+    if (this.seconds === null) return;
+    this.stop();
+    this.startedAt = performance.now();
+    this.element.dataset.running = 'true';
+    this.tick();
+    this.interval = setInterval(() => this.tick(), 250);
+  }
+
+  stop() {
+    clearInterval(this.interval);
+    this.interval = null;
+    if (this.seconds === null) return;
+    this.element.dataset.running = 'false';
+    this.show(this.seconds);
+  }
+
+  expire() {
+    if (this.interval !== null) this.show(0);
+  }
+
+  tick() {
+    const left = this.seconds - (performance.now() - this.startedAt) / 1000;
+    this.show(Math.max(0, Math.ceil(left)));
+  }
+
+  show(left) {
+    const over = left <= 0 && this.interval !== null;
+    const minutes = Math.floor(left / 60);
+    const seconds = String(left % 60).padStart(2, '0');
+    this.element.textContent = over ? "Time's up: wrap up" : `${minutes}:${seconds}`;
+    this.element.dataset.remaining = String(left);
+    this.element.classList.toggle('is-low', left <= 15 && this.interval !== null);
+    this.element.classList.toggle('is-over', over);
+  }
+}
+
+const answerTimer = new AnswerTimer(ui.timer);
 
 // ---- conversation ------------------------------------------------------------------------
 
@@ -178,6 +207,7 @@ function reconnect() {
 function handleClose(event) {
   if (!running) return;
   player.stop();
+  answerTimer.stop();
   applyState('idle', 'Connection lost');
   const reason = event.reason ? ` (${event.reason})` : '';
   banner.show(`The connection to the interviewer was lost${reason}.`, { label: 'Reconnect', run: reconnect });
@@ -219,6 +249,7 @@ function showSay(message) {
   } else {
     ui.interviewerLine.textContent = text;
   }
+  if (message.kind === 'wrap_up') answerTimer.expire();
   addToLog('interviewer', message.kind, text);
 }
 
@@ -245,6 +276,8 @@ function addToLog(speaker, kind, text) {
 function applyState(state, label = undefined) {
   if (!(state in STATE_LABELS)) return;
   if (state === 'listening' && player.remaining() > BARGE_IN_MIN_REMAINING_S) player.stop();
+  if (state === 'listening') answerTimer.start();
+  else answerTimer.stop();
   showState(state, label);
   if (state === 'finished') finish();
 }
@@ -257,6 +290,7 @@ function showState(state, label = undefined) {
 
 function finish(reviewUrl = undefined) {
   if (reviewUrl) ui.reviewLink.href = reviewUrl;
+  answerTimer.stop();
   showState('finished');
   if (!running) return;
   running = false;
@@ -319,7 +353,6 @@ function onShortcut(event) {
 // ---- wiring ------------------------------------------------------------------------------
 
 ui.micCheck.addEventListener('click', checkMic);
-ui.role.addEventListener('change', showRole);
 ui.form.addEventListener('submit', startInterview);
 ui.done.addEventListener('click', endAnswer);
 ui.repeat.addEventListener('click', () => send('repeat'));
@@ -332,4 +365,4 @@ ui.textAnswer.addEventListener('keydown', (event) => {
 document.addEventListener('keydown', onShortcut);
 document.addEventListener('keyup', onShortcut);
 
-loadRoles();
+setup.load();
