@@ -16,7 +16,7 @@ function detailMessage(payload) {
   return null;
 }
 
-async function request(method, path, body = undefined) {
+export async function request(method, path, body = undefined) {
   const init = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
