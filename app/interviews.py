@@ -236,6 +236,7 @@ def build_machine(interview: Interview, content: Content) -> InterviewMachine:
         role_title=plan.get("role_title", interview.role),
         round=interview.round,
         seed=int(plan.get("seed", 0)),
+        drill=plan.get("kind") == "drill",
     )
     if plan.get("position"):
         machine.restore(plan["position"])

@@ -83,6 +83,14 @@ def spoken_command(text: str) -> Literal["repeat", "skip"] | None:
     return None
 
 
+def drill_greeting(count: int) -> str:
+    times = "once" if count == 1 else f"{count} times"
+    return (
+        f"Let's practise. I'll ask this {times}; each time, try to cover what the last answer "
+        "missed. Press Done or pause for a few seconds when you've finished."
+    )
+
+
 def greeting(role_title: str, round: str, count: int) -> str:
     kind = {"behavioral": "behavioral", "technical": "technical"}.get(round, "mixed")
     plural = "question" if count == 1 else "questions"
@@ -100,6 +108,7 @@ class InterviewMachine:
     role_title: str = "software"
     round: str = "mixed"
     seed: int = 0
+    drill: bool = False  # the same question asked again and again
     index: int = 0
     followup_asked: bool = False
     current_prompt: Say | None = None
