@@ -130,7 +130,7 @@ class InterviewMachine:
         if self.state == "finished":
             return [Finish()]
         if self.index == 0 and not self.followup_asked and self.state == "idle":
-            hello = Say("greeting", greeting(self.role_title, self.round, len(self.questions)))
+            hello = Say("greeting", self._greeting())
             return [hello, *self._ask(self._question_prompt())]
         return self._ask(self.current_prompt or self._question_prompt())
 
@@ -199,7 +199,7 @@ class InterviewMachine:
 
     def known_prompts(self, followups_for: Any = None) -> list[str]:
         """Texts worth synthesizing ahead, in the order they are likely to be needed."""
-        texts = [greeting(self.role_title, self.round, len(self.questions)), *ACKNOWLEDGEMENTS]
+        texts = [self._greeting(), *ACKNOWLEDGEMENTS]
         for question in self.questions:
             texts.append(question.text)
             if followups_for is not None:
@@ -227,6 +227,11 @@ class InterviewMachine:
             self.state = "answered"  # start() asks the current prompt again
 
     # -- internals -------------------------------------------------------------------------
+
+    def _greeting(self) -> str:
+        if self.drill:
+            return drill_greeting(len(self.questions))
+        return greeting(self.role_title, self.round, len(self.questions))
 
     def _question_prompt(self) -> Say:
         question = self.questions[self.index]

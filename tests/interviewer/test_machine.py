@@ -48,6 +48,13 @@ def test_start_greets_then_asks_one_question_and_listens():
     assert actions[-1] == Listen(Q1.id, followup=False)
 
 
+def test_a_drill_is_greeted_as_practice_not_as_an_interview():
+    m = InterviewMachine([Q1, Q1, Q1], ShortAnswerFollowups(), drill=True)
+    hello = m.start()[0]
+    assert hello.kind == "greeting" and "3 times" in hello.text and "interview" not in hello.text
+    assert hello.text in m.known_prompts()
+
+
 def test_long_answer_is_acknowledged_at_once_then_next_question():
     m = machine()
     m.start()
