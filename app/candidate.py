@@ -27,6 +27,7 @@ class Candidate:
     url: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     audio_bytes: int = 0
+    audio: bytearray = field(default_factory=bytearray)  # every PCM16 byte the server sent
     received_at: list[float] = field(default_factory=list)  # perf_counter of each message
     first_audio_after: dict[str, float] = field(default_factory=dict)
     last_index: int = -1  # index in `messages` of what wait_for returned last
@@ -98,6 +99,7 @@ class Candidate:
         async for raw in self._ws:
             if isinstance(raw, bytes):
                 self.audio_bytes += len(raw)
+                self.audio.extend(raw)
                 now = time.perf_counter()
                 for name, at in list(self._marks.items()):
                     self.first_audio_after[name] = now - at

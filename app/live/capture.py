@@ -7,6 +7,7 @@ which run on the speech executors.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +15,12 @@ from typing import Any
 from app.runtime import Speech
 from app.scoring import words_json
 from audio.codecs import pcm16_to_float
+from audio.echo import echoes_prompt
 from audio.recognizer import SegmentedTranscriber, Transcript
 from audio.turns import AnswerSegmenter, SegmentClosed, TurnEvent, TurnSettings
 from audio.vad import StreamingVad
+
+log = logging.getLogger("viva.live")
 
 RATE = 16_000
 BYTES_PER_SECOND = RATE * 2
@@ -28,6 +32,7 @@ class AnswerCapture:
     speech: Speech
     settings: TurnSettings
     context: str
+    prompt: str = ""  # what the interviewer just said: heard again, it is echo, not an answer
     pcm: bytearray = field(default_factory=bytearray)
     transcripts: SegmentedTranscriber = field(default_factory=SegmentedTranscriber)
     pending: set[asyncio.Task[None]] = field(default_factory=set)
@@ -86,7 +91,10 @@ class AnswerCapture:
         return self.caption()
 
     def caption(self) -> str:
-        return self.transcripts.partial_text(self.partial)
+        partial = self.partial
+        if partial is not None and echoes_prompt(partial.text, self.prompt):
+            partial = None
+        return self.transcripts.partial_text(partial)
 
     async def finalize(self) -> tuple[str, list[dict[str, Any]]]:
         """Close the answer: what is left is transcribed, then every segment is waited for."""
@@ -113,6 +121,10 @@ class AnswerCapture:
             transcript = await self.speech.run_asr(
                 self.speech.recognizer.transcribe, self._slice(start_s, end_s), self.context
             )
+        if echoes_prompt(transcript.text, self.prompt):
+            log.info("dropped a segment that was the interviewer's own voice: %r", transcript.text)
+            self.speech_seconds -= end_s - start_s
+            transcript = Transcript(text="", words=[], audio_seconds=0.0, compute_seconds=0.0)
         self.transcripts.record(start_s, end_s, transcript)
         self.partial, self.partial_span = None, None
         self.covered_s = max(self.covered_s, end_s)

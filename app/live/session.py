@@ -488,7 +488,9 @@ class LiveInterview:
             for part in (prompt.text if prompt else question.text, ", ".join(question.key_terms))
             if part
         )
-        self.capture = AnswerCapture(self.speech, self.turn_settings, context)
+        self.capture = AnswerCapture(
+            self.speech, self.turn_settings, context, prompt=prompt.text if prompt else ""
+        )
         self.listening_question = listen.question_id
         self.listening_followup = listen.followup
         self.listen_started_at = utcnow()

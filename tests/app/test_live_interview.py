@@ -257,3 +257,38 @@ async def test_reconnecting_resumes_at_the_current_prompt(server):
     interview = await stored(server, interview_id)
     answers = [t for t in interview["turns"] if t["speaker"] == "candidate"]
     assert [a["text"] for a in answers] == [answer.strip()]  # nothing lost, nothing doubled
+
+
+async def test_the_interviewers_own_voice_is_never_the_answer(server, jfk_path):
+    """No echo cancellation: the question comes back into the microphone while it plays."""
+    interview_id = await new_interview(
+        server, round="technical", questions=1, question_ids=["backend.idempotent-payments"]
+    )
+    async with Candidate(ws_url(server, interview_id)) as candidate:
+        await candidate.send({"type": "start"})
+        question = await candidate.wait_for(
+            lambda m: m["type"] == "say" and m["kind"] == "question", since=0
+        )
+        question_index = candidate.last_index
+        await candidate.wait_for(lambda m: m["type"] == "say_end", since=question_index)
+        rate = question["sample_rate"]
+        greeting_bytes = sum(
+            m["bytes"] for m in candidate.messages[:question_index] if m["type"] == "_audio"
+        )
+        voice = np.frombuffer(bytes(candidate.audio[greeting_bytes:]), "<i2").astype(np.float32)
+        echo = to_pcm16(0.6 * resample(voice / 32768, rate, 16_000))
+        first_audio = next(
+            candidate.received_at[i]
+            for i, m in enumerate(candidate.messages)
+            if m["type"] == "_audio"
+        )
+        await asyncio.sleep(max(0.0, first_audio + greeting_bytes / 2 / rate - time.perf_counter()))
+        before = len(candidate.messages)
+        await candidate.stream(echo + silence(1.0) + to_pcm16(decode_file(jfk_path)))
+        await candidate.send({"type": "end_answer"})
+        final = await candidate.wait_for(
+            lambda m: m["type"] == "transcript" and m["final"], since=before
+        )
+    heard = words(final["text"])
+    assert "fellow americans" in heard
+    assert "idempotent payment" not in heard and "design an api" not in heard

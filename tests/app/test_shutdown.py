@@ -1,4 +1,4 @@
-"""Stopping the server (SIGTERM) in the middle of an answer loses nothing, and the interview resumes."""
+"""SIGTERM in the middle of an answer loses nothing, and the interview resumes after it."""
 
 from __future__ import annotations
 
