@@ -27,6 +27,7 @@ from tests.app.test_review_api import (
     speak,
     typed,
 )
+from tests.e2e.conftest import CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +35,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
 VIEWPORT = {"width": 1100, "height": 860}
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("Debian's chromium is needed for browser tests: apt-get install chromium")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +80,7 @@ async def browser(chromium_path):
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=chromium_path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
+            args=CHROMIUM_FLAGS,
         )
         yield launched
         await launched.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.e2e.conftest import CHROMIUM_FLAGS
 
 pytestmark = pytest.mark.slow
 
@@ -37,23 +38,15 @@ def silent_microphone(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-async def page(silent_microphone) -> AsyncIterator[Any]:
+async def page(silent_microphone, chromium_path) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is needed for browser tests: apt-get install chromium")
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=chromium,
+            executable_path=chromium_path,
             args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--autoplay-policy=no-user-gesture-required",
+                *CHROMIUM_FLAGS,
                 "--use-fake-ui-for-media-stream",
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-audio-capture={silent_microphone}",
