@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -119,9 +120,10 @@ def screenshot(name: str) -> str:
 
 
 def publish(name: str) -> None:
-    """The final screenshots are referenced from docs/review.md."""
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
+    """docs/review.md shows these screenshots; VIVA_UPDATE_DOC_IMAGES=1 refreshes them."""
+    if os.environ.get("VIVA_UPDATE_DOC_IMAGES") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
 
 
 async def test_history_lists_interviews_and_opens_a_review(server, interviews, page):
