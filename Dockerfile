@@ -8,8 +8,8 @@ COPY audio audio
 COPY rubrics rubrics
 COPY migrations migrations
 RUN pip install --no-cache-dir .
-ENV VIVA_DATA_DIR=/data VIVA_HOST=0.0.0.0
+# Beyond loopback Viva requires accounts: every candidate signs in.
+ENV VIVA_DATA_DIR=/data VIVA_HOST=0.0.0.0 VIVA_AUTH=accounts
 VOLUME /data
 EXPOSE 8000
-# Serving beyond loopback: put it behind your own access control (accounts mode is planned).
 CMD ["viva", "serve"]

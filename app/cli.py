@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import sys
 from pathlib import Path
@@ -65,15 +64,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.security import is_loopback_address
 
     host = args.host or settings.host
     port = args.port or settings.port
-    if not _is_loopback(host):
+    if not is_loopback_address(host) and settings.auth != "accounts":
         print(
-            f"warning: serving on {host}, reachable from other machines, without accounts. "
-            "Anyone who can reach it can use it.",
+            f"error: {host} is reachable from other machines, and Viva without accounts "
+            "would show everyone's interviews to anyone who can reach it.\n"
+            "  Serve with accounts:  VIVA_AUTH=accounts viva serve --host "
+            f"{host}  (then register at /register)\n"
+            "  or only on this machine:  viva serve --host 127.0.0.1",
             file=sys.stderr,
         )
+        return 2
     settings = settings.model_copy(update={"host": host, "port": port})
     print(f"Viva: loading models and serving on http://{host}:{port}", file=sys.stderr)
     uvicorn.run(
@@ -199,15 +203,6 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         for key, value in report.items():
             print(f"{key:<32} {value}")
     return 0
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 if __name__ == "__main__":

@@ -11,12 +11,24 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.auth.middleware import Authentication
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.migrate import upgrade
 from app.retention import purge_audio_periodically
-from app.routers import catalog, health, interviews, live, pages, plans, review, scoring
+from app.routers import (
+    account,
+    auth,
+    catalog,
+    health,
+    interviews,
+    live,
+    pages,
+    plans,
+    review,
+    scoring,
+)
 from app.runtime import load_content, load_speech
-from app.security import SecurityHeaders
+from app.security import RequestGuard, SecurityHeaders
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("viva")
@@ -54,8 +66,11 @@ def create_app(settings: Settings | None = None, *, speech: object | None = None
             await engine.dispose()
 
     app = FastAPI(title="Viva", version="0.1.0", lifespan=lifespan)
+    # The last added runs first: headers on every answer, then host/origin/size, then who.
+    app.add_middleware(Authentication, settings=settings)
+    app.add_middleware(RequestGuard, settings=settings)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, catalog, interviews, live, plans, review, scoring, pages):
+    for module in (health, catalog, interviews, live, plans, review, scoring, auth, account, pages):
         app.include_router(module.router)
     return app

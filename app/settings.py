@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.auth.ratelimit import Rate
 
 
 class Settings(BaseSettings):
@@ -36,10 +38,40 @@ class Settings(BaseSettings):
     max_answer_s: float = Field(600.0, ge=10)
 
     # Interviews one process runs at once; more are refused with "busy, try again".
-    max_interviews: int = Field(8, ge=1)
+    max_interviews: int = Field(4, ge=1)
 
     redis_url: str | None = None
+    redis_prefix: str = "viva:"  # keys of this instance, when several share one Redis
     auth: Literal["local", "accounts"] = "local"
+    session_days: int = Field(30, ge=1, le=365)
+    # Token buckets as "N/second|minute|hour|day": N at once, refilled evenly over the period.
+    # None: on in accounts mode, off in local mode (one person on loopback).
+    rate_limits: bool | None = None
+    rate_login: str = "5/minute"  # per account name
+    rate_login_address: str = "30/minute"
+    rate_register_address: str = "10/hour"
+    rate_interviews: str = "60/hour"
+    rate_interviews_address: str = "120/hour"
+    rate_scoring: str = "30/minute"  # a recording costs 5, a text 1
+    rate_scoring_address: str = "60/minute"
+
+    @field_validator(
+        "rate_login",
+        "rate_login_address",
+        "rate_register_address",
+        "rate_interviews",
+        "rate_interviews_address",
+        "rate_scoring",
+        "rate_scoring_address",
+    )
+    @classmethod
+    def _rate_is_valid(cls, value: str) -> str:
+        Rate.parse(value)  # raises ValueError naming the expected form
+        return value
+
+    @property
+    def rate_limits_on(self) -> bool:
+        return self.rate_limits if self.rate_limits is not None else self.auth == "accounts"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import app.db.auth_models  # noqa: F401  (its tables join Base.metadata)
+import app.db.auth_models  # its tables join Base.metadata
 import app.db.practice  # noqa: F401  (its tables join Base.metadata)
 from app.db.engine import make_engine
 from app.db.models import Base

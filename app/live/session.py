@@ -53,6 +53,7 @@ log = logging.getLogger("viva.live")
 
 MAX_FRAME_BYTES = 64 * 1024  # 2 s of 16 kHz PCM16; the page sends 40 ms frames
 MAX_TEXT_CHARS = 20_000
+MAX_TEXT_FRAME_CHARS = 8 * MAX_TEXT_CHARS  # a text_answer at its limit, even all \u-escaped
 PREROLL_S = 1.0  # audio kept while the interviewer speaks, so a barge-in keeps its first words
 BUSY_RETRY_S = 30
 CLIENT_TYPES = {"start", "end_answer", "skip", "repeat", "text_answer", "stop"}
@@ -142,14 +143,20 @@ class LiveInterview:
     # -- client messages -------------------------------------------------------------------
 
     async def _on_text(self, raw: str) -> None:
+        if len(raw) > MAX_TEXT_FRAME_CHARS:
+            await self.outbox.error(
+                "frame_too_large",
+                f"Text messages are limited to {MAX_TEXT_FRAME_CHARS} characters.",
+            )
+            return
         try:
             message = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             await self.outbox.error("bad_json", "Messages must be JSON objects.")
             return
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind not in CLIENT_TYPES:
-            await self.outbox.error("unknown_type", f"Unknown message type {kind!r}.")
+        if not isinstance(kind, str) or kind not in CLIENT_TYPES:
+            await self.outbox.error("unknown_type", f"Unknown message type {repr(kind)[:64]}.")
             return
         assert self.machine is not None
         if kind == "start":

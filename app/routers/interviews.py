@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
+from app.auth.idempotency import request_fingerprint, run_once
 from app.db.models import Interview, Turn
 from app.db.repositories import InterviewRepository, TurnRepository
-from app.deps import ContentDep, CurrentUser, SessionDep
+from app.deps import ContentDep, CurrentUser, IdempotencyKey, SessionDep, rate_limited
 from app.interviews import create_interview
 from app.schemas import InterviewCreate, InterviewCreated, InterviewOut, InterviewSummary, TurnOut
 
@@ -17,16 +18,37 @@ router = APIRouter(prefix="/api/v1/interviews", tags=["interviews"])
 NOT_FOUND = HTTPException(status.HTTP_404_NOT_FOUND, "interview not found")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=InterviewCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InterviewCreated,
+    dependencies=[Depends(rate_limited("interviews"))],
+)
 async def create(
-    body: InterviewCreate, db: SessionDep, user: CurrentUser, content: ContentDep
-) -> InterviewCreated:
-    interview = await create_interview(db, content, body, owner_id=user.id)
-    return InterviewCreated(
-        id=interview.id,
-        ws_url=f"/api/v1/interviews/{interview.id}/ws",
-        review_url=f"/interviews/{interview.id}",
-        questions=interview.plan["questions"],
+    body: InterviewCreate,
+    db: SessionDep,
+    user: CurrentUser,
+    content: ContentDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    async def make() -> tuple[int, InterviewCreated]:
+        interview = await create_interview(db, content, body, owner_id=user.id)
+        return status.HTTP_201_CREATED, InterviewCreated(
+            id=interview.id,
+            ws_url=f"/api/v1/interviews/{interview.id}/ws",
+            review_url=f"/interviews/{interview.id}",
+            questions=interview.plan["questions"],
+        )
+
+    if idempotency_key is None:
+        return (await make())[1]
+    return await run_once(
+        db,
+        owner_id=user.id,
+        endpoint="POST /api/v1/interviews",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body),
+        run=make,
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from app.deps import ContentDep
+from app.auth.idempotency import request_fingerprint, run_once
+from app.deps import ContentDep, CurrentUser, IdempotencyKey, SessionDep, rate_limited
 from app.scoring import score_text, words_json
 from audio.codecs import decode_file
 from audio.errors import AudioFormatError
@@ -27,13 +28,34 @@ class ScoreText(BaseModel):
     text: str = Field(max_length=MAX_TEXT_CHARS)
 
 
-@router.post("/score")
-async def score(body: ScoreText, content: ContentDep) -> dict[str, Any]:
-    question = _question(content, body.question_id)
-    return await asyncio.to_thread(score_text, content, question, body.text)
+@router.post(
+    "/score", response_model=dict[str, Any], dependencies=[Depends(rate_limited("scoring"))]
+)
+async def score(
+    body: ScoreText,
+    content: ContentDep,
+    db: SessionDep,
+    user: CurrentUser,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    async def make() -> tuple[int, dict[str, Any]]:
+        question = _question(content, body.question_id)
+        return 200, await asyncio.to_thread(score_text, content, question, body.text)
+
+    if idempotency_key is None:
+        return (await make())[1]
+    return await run_once(
+        db,
+        owner_id=user.id,
+        endpoint="POST /api/v1/score",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body),
+        run=make,
+    )
 
 
-@router.post("/score/recording")
+# A recording costs Whisper time: five texts' worth of the scoring budget.
+@router.post("/score/recording", dependencies=[Depends(rate_limited("scoring", cost=5))])
 async def score_recording(
     request: Request,
     content: ContentDep,

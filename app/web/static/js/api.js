@@ -16,11 +16,27 @@ function detailMessage(payload) {
   return null;
 }
 
+// Accounts mode: the session's CSRF token, which the server keeps in the viva_csrf cookie
+// for the pages to send back with every request that changes something.
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)viva_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : '';
+}
+
+export function signInUrl() {
+  const here = window.location.pathname + window.location.search;
+  return `/login?next=${encodeURIComponent(here)}`;
+}
+
 export async function request(method, path, body = undefined) {
   const init = { method, headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && method !== 'HEAD') {
+    const token = csrfToken();
+    if (token) init.headers['X-CSRF-Token'] = token;
   }
   let response;
   try {
@@ -29,6 +45,10 @@ export async function request(method, path, body = undefined) {
     throw new ApiError('Cannot reach the Viva server. Check that it is running, then try again.', 0);
   }
   const payload = await response.json().catch(() => null);
+  if (response.status === 401) {
+    // The session ended (accounts mode): sign in again, then come back here.
+    window.location.assign(signInUrl());
+  }
   if (!response.ok) {
     const message = detailMessage(payload) ?? `The server answered with an error (${response.status}).`;
     throw new ApiError(message, response.status);

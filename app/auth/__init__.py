@@ -1,0 +1,1 @@
+"""Accounts mode: users, sessions, password hashing, CSRF, rate limits, idempotent requests."""
