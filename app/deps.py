@@ -66,7 +66,9 @@ def _ws_content(websocket: WebSocket) -> Content:
     return websocket.app.state.content  # type: ignore[no-any-return]
 
 
-SessionDep = Annotated[AsyncSession, Depends(_db_session)]
+# scope="function": the transaction commits before the response is sent, so a client that
+# acts on a response (opens the WebSocket of an interview it just created) finds it stored.
+SessionDep = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 CurrentUser = Annotated[User, Depends(_current_user)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ContentDep = Annotated[Content, Depends(_content)]
