@@ -240,27 +240,36 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        env = {**os.environ, "VIVA_DATA_DIR": data_dir, **(extra_env or {})}
-        env.pop("VIVA_DATABASE_URL", None)
+        env = {**os.environ, "VIVA_DATA_DIR": data_dir}
+        env.pop("VIVA_DATABASE_URL", None)  # a throwaway SQLite file unless extra_env names one
+        env.update(extra_env or {})
+        # A file, not a pipe: a server that logs a lot must never block on a full pipe.
+        self.log_path = Path(data_dir) / f"serve-{self.port}.log"
+        self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"viva serve exited: {stderr[-2000:]}")
+                raise RuntimeError(f"viva serve exited: {self.log_text()[-2000:]}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError("viva serve did not become ready")
+        self.stop()
+        raise RuntimeError(f"viva serve did not become ready: {self.log_text()[-2000:]}")
+
+    def log_text(self) -> str:
+        """What the server printed so far (stdout and stderr)."""
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
 
     def cpu_seconds(self) -> float:
         import psutil
@@ -279,6 +288,8 @@ class Server:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self._log.close()
 
 
 class PeakSampler(threading.Thread):

@@ -1,10 +1,12 @@
-"""The `viva` command: serve, migrate, score, questions, export, bench."""
+"""The `viva` command: serve, migrate, score, questions, export, import-unsaved, set-password,
+bench."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,19 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("id")
     export.add_argument("--format", choices=("md", "json"), default="md")
 
+    set_password = commands.add_parser(
+        "set-password",
+        help="accounts mode, for an operator: give an account a new password (read from "
+        "standard input) and end all its sign-ins; there is no e-mail reset",
+    )
+    set_password.add_argument("username")
+
+    commands.add_parser(
+        "import-unsaved",
+        help="store answers a server kept in VIVA_DATA_DIR/unsaved when it stopped during a "
+        "database outage (serve does this at startup too)",
+    )
+
     bench = commands.add_parser("bench", help="measure latency, captions, speed and memory")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--answers", type=int, default=6, help="answers to stream")
@@ -45,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument(
         "--load",
         help="load test: candidates at once, e.g. 1,2,4,8 (each gives --answers answers)",
+    )
+    bench.add_argument(
+        "--asr",
+        nargs="?",
+        const="2,4,8",
+        metavar="SIZES",
+        help="the recognizer alone: one segment per call against batches of SIZES (2,4,8)",
     )
 
     args = parser.parse_args(argv)
@@ -55,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         "score": _score,
         "questions": _questions,
         "export": _export,
+        "import-unsaved": _import_unsaved,
+        "set-password": _set_password,
         "bench": _bench,
     }[args.command]
     return handler(args, settings)
@@ -63,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.logs import configure_logging
     from app.main import create_app
     from app.security import is_loopback_address
 
@@ -79,12 +104,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     settings = settings.model_copy(update={"host": host, "port": port})
-    print(f"Viva: loading models and serving on http://{host}:{port}", file=sys.stderr)
+    try:
+        level = configure_logging(settings)
+    except ValueError as error:
+        print(f"error: VIVA_LOG_LEVEL: {error}", file=sys.stderr)
+        return 2
+    logging.getLogger("viva").info("loading models and serving on http://%s:%s", host, port)
     uvicorn.run(
         create_app(settings),
         host=host,
         port=port,
-        log_level="info",
+        log_config=None,  # configure_logging routes uvicorn's loggers through its handler
+        log_level=level,
         ws_max_size=1 << 20,
         # On SIGTERM, answers in progress are transcribed and committed before exit.
         timeout_graceful_shutdown=30,
@@ -183,9 +214,63 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _set_password(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from app.auth.passwords import password_problem
+    from app.auth.reset import set_password
+    from app.db.migrate import upgrade
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {args.username}: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    problem = password_problem(password)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    upgrade(settings.sqlalchemy_url)
+    if not asyncio.run(set_password(settings, args.username, password)):
+        print(f"error: no account {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"password of {args.username} set; every sign-in of it ended")
+    return 0
+
+
+def _import_unsaved(_args: argparse.Namespace, settings: Settings) -> int:
+    from app.db.migrate import upgrade
+    from app.live.unsaved import import_unsaved_for
+
+    folder = settings.data_dir / "unsaved"
+    upgrade(settings.sqlalchemy_url)
+    report = asyncio.run(import_unsaved_for(settings))
+    for name in report.imported:
+        print(f"imported {name}")
+    print(
+        f"{len(report.imported)} file(s) imported from {folder}: {report.writes} write(s) stored "
+        f"(or already there), {report.dropped} dropped (see the log)"
+    )
+    for name in report.unreadable:
+        print(f"error: {name} is not a file of unsaved writes; left in place", file=sys.stderr)
+    if report.waiting:
+        print(
+            f"error: the database did not answer; {len(report.waiting)} file(s) left for the "
+            "next try",
+            file=sys.stderr,
+        )
+    return 1 if report.waiting or report.unreadable else 0
+
+
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     report: Any
-    if args.load:
+    if args.asr:
+        from app.asrbench import run_asr_bench
+
+        report = run_asr_bench(settings, [int(n) for n in args.asr.split(",") if n.strip()])
+    elif args.load:
         from app.loadtest import run_load
 
         levels = [int(n) for n in args.load.split(",") if n.strip()]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import open_sessionmaker
 from app.db.models import Interview, as_utc
 from app.db.repositories import InterviewRepository
 from app.settings import Settings
@@ -28,12 +28,8 @@ MEDIA_TYPES: dict[str, str] = {
 async def export_interview(
     settings: Settings, interview_id: str, fmt: str, owner_id: str | None = None
 ) -> str | None:
-    engine = make_engine(settings.sqlalchemy_url)
-    try:
-        async with make_sessionmaker(engine)() as db:
-            return await render_export(db, interview_id, fmt, owner_id=owner_id)
-    finally:
-        await engine.dispose()
+    async with open_sessionmaker(settings.sqlalchemy_url) as sessionmaker, sessionmaker() as db:
+        return await render_export(db, interview_id, fmt, owner_id=owner_id)
 
 
 async def render_export(

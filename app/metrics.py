@@ -21,9 +21,20 @@ ASR_SECONDS = Histogram(
 )
 ACTIVE_INTERVIEWS = Gauge("viva_active_interviews", "Interviews running in this process.")
 ASR_QUEUE = Gauge("viva_asr_queue_depth", "Recognizer calls waiting or running.")
+ASR_BATCH_SIZE = Histogram(
+    "viva_asr_batch_size",
+    "Segments decoded together in one recognizer batch.",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+)
+ASR_CAPTIONS_SKIPPED = Counter(
+    "viva_asr_captions_skipped_total", "Captions refused because too many were waiting."
+)
 ANSWERS = Counter("viva_answers_total", "Answers committed.", ["partial"])
 ERRORS = Counter("viva_errors_total", "Error messages sent to clients.", ["code"])
 REFUSED = Counter("viva_refused_total", "Interviews refused because the server was at capacity.")
+HELD_WRITES = Gauge(
+    "viva_held_writes", "Interview writes held in memory while the database is unreachable."
+)
 
 
 def render() -> tuple[bytes, str]:

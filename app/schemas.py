@@ -64,6 +64,7 @@ class InterviewOut(BaseModel):
     round: str
     created_at: UtcDatetime
     finished_at: UtcDatetime | None
+    answer_seconds: int | None = None  # timed interviews: each answer's limit
     questions: list[dict[str, Any]]
     turns: list[TurnOut]
 

@@ -44,10 +44,10 @@ def transcribe_file(
     path: Path, question: Question, settings: Settings
 ) -> tuple[str, list[dict[str, Any]]]:
     """Blocking: decode a recording and transcribe it with the question as context."""
+    from app.runtime import load_recognizer
     from audio.codecs import decode_file
-    from audio.recognizer import Recognizer
 
-    recognizer = Recognizer.load(settings.asr_model, cpu_threads=settings.asr_threads)
+    recognizer = load_recognizer(settings)
     transcript = recognizer.transcribe(
         decode_file(path), " ".join([question.text, ", ".join(question.key_terms)])
     )

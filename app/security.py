@@ -30,7 +30,7 @@ HEADERS = [
 
 MAX_BODY_BYTES = 1 << 20  # JSON and forms; a posting and a resume of 20,000 characters fit
 MAX_UPLOAD_BODY_BYTES = (20 << 20) + (1 << 20)  # a 20 MB recording and its multipart framing
-UPLOAD_PATHS = frozenset({"/api/v1/score/recording"})
+UPLOAD_PATHS = frozenset({"/api/v1/score/recording", "/v1/audio/transcriptions"})
 
 
 class SecurityHeaders:

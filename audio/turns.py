@@ -25,6 +25,12 @@ class TurnSettings:
     """Speech shorter than this (a cough, a click) does not start a segment."""
     segment_pause_s: float = 0.6
     """A pause this long closes the current speech segment."""
+    min_segment_s: float = 0.0
+    """A segment shorter than this closes only at a pause of short_segment_pause_s: each
+    recognizer call costs about the same for 2 s as for 10 s of audio (Whisper always encodes
+    a 30 s window), so fewer, longer segments are far less work under load."""
+    short_segment_pause_s: float = 1.2
+    """The longer pause that closes a segment shorter than min_segment_s."""
     partial_interval_s: float = 1.0
     """How often ongoing speech asks for a caption of the in-progress segment."""
     long_segment_s: float = 5.0
@@ -230,8 +236,13 @@ class AnswerSegmenter:
         segment = self._segment
         if segment is not None:
             paused = end - segment.speech_end_s
-            long = segment.speech_end_s - segment.start_s >= settings.long_segment_s - _EPSILON
-            pause_needed = settings.long_segment_pause_s if long else settings.segment_pause_s
+            length = segment.speech_end_s - segment.start_s
+            if length >= settings.long_segment_s - _EPSILON:
+                pause_needed = settings.long_segment_pause_s
+            elif length < settings.min_segment_s - _EPSILON:
+                pause_needed = max(settings.segment_pause_s, settings.short_segment_pause_s)
+            else:
+                pause_needed = settings.segment_pause_s
             if paused >= pause_needed - _EPSILON:
                 self._close_segment(min(segment.speech_end_s + self._pad, end), events)
             elif segment.pause_partial_due and paused >= settings.pause_partial_s - _EPSILON:

@@ -169,6 +169,17 @@ class InterviewMachine:
                 return [*lead, *self._ask(Say("followup", followup, question.id))]
         return [*lead, *self._advance()]
 
+    def answer_unrecognized(self) -> list[Action]:
+        """The recognizer failed on the answer: listen again to the same prompt, unspoken, so
+        the candidate can type the answer (or try speaking once more)."""
+        if self.state not in ("listening", "answered") or self.current_prompt is None:
+            return []
+        self.state = "listening"
+        self.acknowledged = False
+        prompt = self.current_prompt
+        assert prompt.question_id is not None
+        return [Listen(prompt.question_id, followup=prompt.kind == "followup")]
+
     def repeat(self) -> list[Action]:
         if self.state == "finished" or self.current_prompt is None:
             return []

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
+
+# jfk.flac's middle line as a live interview hears it. Streamed in real time, the recording is
+# cut at its pauses, and where a cut falls moves with the machine's load; tiny.en then heard
+# "ask not watch your country" once. The words around that one are the same every time.
+JFK_LINE_HEARD_LIVE = re.compile(r"\bask not \w+ your country can do for you\b")
+
+
+def heard_jfk_line(text: str) -> bool:
+    """Whether a live transcript has "ask not what your country can do for you"."""
+    return JFK_LINE_HEARD_LIVE.search(" ".join(re.findall(r"[a-z0-9]+", text.lower()))) is not None
+
 
 PG_ADMIN_URL = os.environ.get("VIVA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

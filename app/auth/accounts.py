@@ -112,6 +112,13 @@ class AccountRepository:
             delete(SignInSession).where(SignInSession.id == token_hash(token))
         )
 
+    async def end_sessions(self, user_id: str, *, keeping: str | None = None) -> None:
+        """Every sign-in of the user but the one with token `keeping`."""
+        stmt = delete(SignInSession).where(SignInSession.user_id == user_id)
+        if keeping is not None:
+            stmt = stmt.where(SignInSession.id != token_hash(keeping))
+        await self.session.execute(stmt)
+
     async def summary(self, owner_id: str | None) -> dict[str, Any]:
         interviews = await self.session.scalar(
             select(func.count())

@@ -39,11 +39,19 @@ async def run_once(
     *,
     owner_id: str | None,
     endpoint: str,
-    key: str,
-    fingerprint: str,
+    key: str | None,
+    request: Any,
     run: Callable[[], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Runs `run` (→ status code, JSON body) once per (owner, endpoint, key) and commits."""
+) -> Any:
+    """Runs `run` (→ status code, JSON body) once per (owner, endpoint, key) and commits;
+    a retry with the same key must carry the same `request` body.
+
+    Without a key it just runs, and the body goes back through the route's response model
+    and status code.
+    """
+    if key is None:
+        return (await run())[1]
+    fingerprint = request_fingerprint(request)
     owner = owner_key(owner_id)
     found = await _find(db, owner, endpoint, key)
     if found is not None:

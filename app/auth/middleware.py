@@ -1,8 +1,9 @@
 """Who is asking: the session cookie resolved once per request, before any endpoint.
 
 In accounts mode everything but the sign-in pages, health checks, the OpenAPI document and
-static files needs a session: the API answers 401, pages redirect to /login. What the
-session may do is then the endpoints' business (`CurrentUser`, ownership in repositories).
+static files needs a session (the transcription endpoint under /v1/ takes a bearer key
+instead): the API answers 401, pages redirect to /login. What the session may do is then
+the endpoints' business (`CurrentUser`, ownership in repositories).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ PUBLIC_API = frozenset({"/api/v1/auth/login", "/api/v1/auth/register"})
 PUBLIC_PAGES = frozenset(
     {"/login", "/register", "/healthz", "/readyz", "/openapi.json", "/docs", "/redoc"}
 )
-NO_SESSION_PREFIXES = ("/static/",)
+# /v1/ is the OpenAI-compatible API other nodes call with a bearer key, never a session
+# (app/routers/transcriptions.py checks the key; without one it answers only in local mode).
+NO_SESSION_PREFIXES = ("/static/", "/v1/")
 
 
 class Authentication:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.db.models import AnswerAudio, Interview, Turn, utcnow
+from app.db.models import AnswerAudio, Interview, Turn, new_id, utcnow
 
 
 class InterviewRepository:
@@ -82,8 +82,10 @@ class TurnRepository:
         score: dict[str, Any] | None = None,
         rubric_id: str | None = None,
         rubric_version: int | None = None,
+        turn_id: str | None = None,  # chosen ahead when later writes must refer to it
     ) -> Turn:
         turn = Turn(
+            id=turn_id or new_id(),
             interview_id=interview_id,
             seq=await self.next_seq(interview_id),
             speaker=speaker,

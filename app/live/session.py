@@ -12,18 +12,23 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.websockets import WebSocket
 
-from app.db.models import utcnow
-from app.db.repositories import InterviewRepository, TurnRepository
+from app.auth.accounts import AccountRepository
+from app.db.models import new_id, utcnow
+from app.db.repositories import InterviewRepository
 from app.interviews import build_machine
 from app.live.capture import BYTES_PER_SECOND, VAD_WINDOW_S, AnswerCapture
 from app.live.outbox import Outbox
+from app.live.pacing import AudioPacer
 from app.live.speaker import Speaker
+from app.live.storage import InterviewStore, held_stores, is_outage
+from app.live.writes import answer_record, audio_record, prompt_record, status_record
 from app.metrics import (
     ACTIVE_INTERVIEWS,
     ANSWERS,
@@ -35,6 +40,7 @@ from app.runtime import Content, Speech
 from app.scoring import score_or_none
 from app.settings import Settings
 from audio.codecs import encode_answer_audio, pcm16_to_float
+from audio.errors import RecognizerFailedError
 from audio.synthesizer import split_sentences
 from audio.turns import (
     AnswerEnded,
@@ -56,6 +62,15 @@ MAX_TEXT_CHARS = 20_000
 MAX_TEXT_FRAME_CHARS = 8 * MAX_TEXT_CHARS  # a text_answer at its limit, even all \u-escaped
 PREROLL_S = 1.0  # audio kept while the interviewer speaks, so a barge-in keeps its first words
 BUSY_RETRY_S = 30
+STORAGE_RETRY_S = 10
+# How often a connection checks that the sign-in it was opened with still holds: a sign-out
+# in another process (or the session expiring) closes it within this time.
+SIGN_IN_CHECK_S = 30.0
+SIGNED_OUT = (
+    "You were signed out, so this interview stopped here; your answers so far are saved. "
+    "Sign in again to go on."
+)
+ACCOUNT_DELETED = "Your interviews were deleted, so this one stopped here."
 CLIENT_TYPES = {"start", "end_answer", "skip", "repeat", "text_answer", "stop"}
 
 
@@ -67,6 +82,45 @@ class Queued:
     position: dict[str, Any] | None = None
 
 
+def live_sessions(app: Any) -> dict[str, LiveInterview]:
+    """The interviews with a connection in this process, by id."""
+    sessions: dict[str, LiveInterview] | None = getattr(app.state, "live_sessions", None)
+    if sessions is None:
+        sessions = app.state.live_sessions = {}
+    return sessions
+
+
+def let_go_for(app: Any, interview_id: str, token: str) -> None:
+    """Another process's new connection claimed an interview: a connection here lets go."""
+    session = live_sessions(app).get(interview_id)
+    if session is not None and session.token != token:
+        session._spawn(session.leave())
+
+
+def sign_out_connections(app: Any, sign_in_token: str) -> None:
+    """A sign-in ended in this process: the connections opened with it close now (those of
+    other processes within SIGN_IN_CHECK_S)."""
+    _sign_out_where(app, lambda s: s.sign_in_token == sign_in_token, SIGNED_OUT)
+
+
+def close_connections_of(
+    app: Any, owner_id: str | None, message: str = ACCOUNT_DELETED, *, keeping: str | None = None
+) -> None:
+    """The owner's sign-ins ended (but the one with token `keeping`), or everything they
+    stored is being deleted: their live interviews in this process end now."""
+    _sign_out_where(
+        app,
+        lambda s: s.owner_id == owner_id and (keeping is None or s.sign_in_token != keeping),
+        message,
+    )
+
+
+def _sign_out_where(app: Any, matches: Callable[[LiveInterview], bool], message: str) -> None:
+    for session in list(live_sessions(app).values()):
+        if matches(session):
+            session._spawn(session.signed_out(message))
+
+
 @dataclass
 class LiveInterview:
     websocket: WebSocket
@@ -76,6 +130,7 @@ class LiveInterview:
     speech: Speech
     content: Content
     sessionmaker: async_sessionmaker
+    sign_in_token: str | None = None  # accounts mode: the session cookie it was opened with
     phase: str = "idle"
     machine: InterviewMachine | None = None
     capture: AnswerCapture | None = None
@@ -83,14 +138,24 @@ class LiveInterview:
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.outbox = Outbox(self.websocket)
+        self.outbox = Outbox(self.websocket, send_timeout_s=self.settings.send_timeout_s)
         self.speaker = Speaker(self.outbox, self.speech)
         self.turn_settings = TurnSettings(
             end_silence_s=self.settings.end_silence_s,
             initial_silence_s=self.settings.initial_silence_s,
             segment_pause_s=self.settings.segment_pause_s,
+            min_segment_s=self.settings.min_segment_s,
+            long_segment_s=self.settings.long_segment_s,
         )
-        self.db_lock = asyncio.Lock()
+        # Set to end this connection from outside: another one took the interview over, or
+        # its sign-in ended; the receive loop closes the socket with `cut_off_close`.
+        self.cut_off = asyncio.Event()
+        self.cut_off_close = (4409, "opened elsewhere")
+        self.token = new_id()  # this connection, in take-over announcements
+        self.ended = asyncio.Event()
+        self.store = InterviewStore(self.sessionmaker, self.interview_id, self._storage_notice)
+        self.unrecognized_pcm = bytearray()  # audio of answers the recognizer failed on
+        self.pacer = AudioPacer(self.settings.audio_burst_s, self.settings.audio_max_speed)
         self.barge_armed = False
         self.barge_from = 0.0
         self.barge_vad = StreamingVad()
@@ -110,17 +175,97 @@ class LiveInterview:
 
     async def run(self) -> None:
         await self.websocket.accept()
-        async with self.sessionmaker() as db:
-            interview = await InterviewRepository(db).get(self.interview_id, owner_id=self.owner_id)
-            if interview is None:
-                await self.outbox.error("not_found", "No such interview.")
-                await self.websocket.close(code=4404)
+        try:
+            await self._run()
+        finally:
+            sessions = live_sessions(self.websocket.app)
+            if sessions.get(self.interview_id) is self:
+                del sessions[self.interview_id]
+            await self.websocket.app.state.claims.release(self.interview_id, self.token)
+            self.ended.set()
+
+    async def _take_over(self) -> bool:
+        """One connection per interview: a new one (a reload, a reconnect while the old socket
+        still looks open) takes over; the old one saves its answer in progress first.
+
+        True when another connection was let go (what is stored may have changed)."""
+        sessions = live_sessions(self.websocket.app)
+        previous = sessions.get(self.interview_id)
+        sessions[self.interview_id] = self
+        if previous is not None:
+            await previous.leave()
+        # Then across processes (through Redis when there is one).
+        held_elsewhere = await self.websocket.app.state.claims.claim(self.interview_id, self.token)
+        return previous is not None or bool(held_elsewhere)
+
+    async def leave(self) -> None:
+        await self.outbox.error(
+            "opened_elsewhere",
+            "This interview was opened in another window or connection; it goes on there.",
+        )
+        await self._cut_off(4409, "opened elsewhere")
+
+    async def signed_out(self, message: str = SIGNED_OUT) -> None:
+        """The sign-in this connection was opened with has ended (signed out, expired), or
+        the owner's interviews are being deleted."""
+        if self.cut_off.is_set():
+            return
+        await self.outbox.error("signed_out", message)
+        await self._cut_off(4401, "signed out")
+
+    async def _watch_sign_in(self, token: str) -> None:
+        while True:
+            await asyncio.sleep(SIGN_IN_CHECK_S)
+            try:
+                async with self.sessionmaker() as db:
+                    still = await AccountRepository(db).signed_in(token)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                continue  # an outage is not a sign-out: the interview goes on
+            if still is None:
+                await self.signed_out()
                 return
-            self.machine = build_machine(interview, self.content)
-            self.plan = dict(interview.plan)
-            if interview.status == "finished":
-                self.phase = "finished"
+
+    async def _cut_off(self, code: int, reason: str) -> None:
+        self.cut_off_close = (code, reason)
+        self.cut_off.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.ended.wait(), timeout=35)
+
+    async def _run(self) -> None:
+        try:
+            interview = await self._load_interview()
+            # Only the interview's owner may take it over from another connection.
+            if interview is not None and await self._take_over():
+                interview = await self._load_interview()
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            log.warning(
+                "database unreachable when interview %s opened",
+                self.interview_id,
+                exc_info=error,
+            )
+            await self.outbox.error(
+                "storage_unavailable",
+                f"Viva cannot reach its database right now. Try again in {STORAGE_RETRY_S} s; "
+                "your interview is kept.",
+                retry_after=STORAGE_RETRY_S,
+            )
+            await self.websocket.close(code=1013)
+            return
+        if interview is None:
+            await self.outbox.error("not_found", "No such interview.")
+            await self.websocket.close(code=4404)
+            return
+        self.machine = build_machine(interview, self.content)
+        self.plan = dict(interview.plan)
+        if interview.status == "finished":
+            self.phase = "finished"
         speaker_task = self._spawn(self._speak_loop())
+        if self.sign_in_token is not None:
+            self._spawn(self._watch_sign_in(self.sign_in_token))
         try:
             await self._receive_loop()
         finally:
@@ -129,16 +274,59 @@ class LiveInterview:
             self._release()
             for task in list(self.tasks):
                 task.cancel()
+            self._hand_over_held_writes()
+
+    async def _load_interview(self) -> Any:
+        held = held_stores(self.websocket.app).get(self.interview_id)
+        if held is not None:
+            # A previous connection's answers wait for the database: they land first, so this
+            # one resumes where the candidate really is.
+            if not await held.wait_saved(timeout=STORAGE_RETRY_S):
+                raise TimeoutError("answers of an earlier connection are still held")
+            held_stores(self.websocket.app).pop(self.interview_id, None)
+        async with self.sessionmaker() as db:
+            return await InterviewRepository(db).get(self.interview_id, owner_id=self.owner_id)
+
+    def _hand_over_held_writes(self) -> None:
+        """The candidate left during an outage: the process keeps retrying their answers."""
+        if self.store.holding:
+            stores, store = held_stores(self.websocket.app), self.store
+
+            def saved() -> None:
+                if stores.get(self.interview_id) is store:
+                    del stores[self.interview_id]
+
+            store.notify = None
+            stores[self.interview_id] = store
+            store.keep_trying(then=saved)
 
     async def _receive_loop(self) -> None:
-        while True:
-            message = await self.websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            if message.get("bytes") is not None:
-                await self._on_audio(message["bytes"])
-            elif message.get("text") is not None:
-                await self._on_text(message["text"])
+        stalled = asyncio.ensure_future(self.outbox.stalled.wait())
+        cut_off = asyncio.ensure_future(self.cut_off.wait())
+        try:
+            while True:
+                receiving = asyncio.ensure_future(self.websocket.receive())
+                await asyncio.wait(
+                    {receiving, stalled, cut_off}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not receiving.done():  # stopped reading, or cut off: the session ends
+                    receiving.cancel()
+                    if cut_off.done():
+                        await self.outbox.close(*self.cut_off_close)
+                    return
+                message = receiving.result()
+                if message["type"] == "websocket.disconnect":
+                    return
+                await self._on_message(message)
+        finally:
+            stalled.cancel()
+            cut_off.cancel()
+
+    async def _on_message(self, message: Any) -> None:
+        if message.get("bytes") is not None:
+            await self._on_audio(message["bytes"])
+        elif message.get("text") is not None:
+            await self._on_text(message["text"])
 
     # -- client messages -------------------------------------------------------------------
 
@@ -210,11 +398,10 @@ class LiveInterview:
             await self.websocket.close(code=1013)
             return
         self.phase = "starting"
-        async with self.db_lock, self.sessionmaker.begin() as db:
-            interview = await InterviewRepository(db).get(self.interview_id, owner_id=self.owner_id)
-            if interview is not None and interview.status == "created":
-                await InterviewRepository(db).set_status(interview, "active")
-        self._enqueue(self.machine.start())
+        await self._write_status("active", only_from="created")
+        # Resuming: the prompt asked again is already in the transcript, with the position.
+        resumed = "position" in self.plan
+        self._enqueue(self.machine.start(), persist=not resumed)
         self._spawn(self._prefetch())
 
     async def _on_stop(self) -> None:
@@ -242,6 +429,9 @@ class LiveInterview:
         if len(frame) % 2:
             await self.outbox.error("bad_audio_frame", "Audio frames must be whole PCM16 samples.")
             return
+        wait = self.pacer.delay(len(frame) / BYTES_PER_SECOND, time.monotonic())
+        if wait > 0:  # faster than real time: stop reading for a while, TCP holds the sender
+            await asyncio.sleep(wait)
         if self.phase == "listening" and self.capture is not None:
             events = await self.capture.feed(frame)
             for event in events:
@@ -332,7 +522,13 @@ class LiveInterview:
             capture.cancel()
             text = typed_text
         else:
-            text, words = await capture.finalize()
+            try:
+                text, words = await capture.finalize()
+            except RecognizerFailedError as error:
+                if not partial:
+                    await self._answer_unrecognized(capture, error)
+                    return
+                text = ""  # a partial answer is kept as its recording
         transcribed = time.perf_counter()
         question = self.content.bank.get(question_id) if question_id else None
         score = await asyncio.to_thread(score_or_none, self.content, question, text, words)
@@ -351,23 +547,51 @@ class LiveInterview:
         self.capture = None
         if not partial:
             self._enqueue(machine.answer_transcribed(text))
+        asr_ms = round((transcribed - started) * 1000, 1)
+        score_ms = round((scored - transcribed) * 1000, 1)
+        store_ms = round((time.perf_counter() - scored) * 1000, 1)
         log.info(
             "answer %s: words in %.0f ms, scored in %.0f ms, stored in %.0f ms",
             self.interview_id,
-            (transcribed - started) * 1000,
-            (scored - transcribed) * 1000,
-            (time.perf_counter() - scored) * 1000,
+            asr_ms,
+            score_ms,
+            store_ms,
+            extra={
+                "interview_id": self.interview_id,
+                "question_id": question_id,
+                "asr_ms": asr_ms,
+                "score_ms": score_ms,
+                "store_ms": store_ms,
+                "typed": typed_text is not None,
+                "partial": partial,
+            },
         )
-        if self.settings.store_audio and typed_text is None and len(capture.pcm) > 0:
+        pcm = bytes(self.unrecognized_pcm) + (bytes(capture.pcm) if typed_text is None else b"")
+        self.unrecognized_pcm.clear()
+        if self.settings.store_audio and pcm:
             # The words are committed; the recording follows once the reply is on its way.
-            await self._store_audio(turn_id, bytes(capture.pcm))
+            await self._store_audio(turn_id, pcm)
+
+    async def _answer_unrecognized(self, capture: AnswerCapture, error: Exception) -> None:
+        """The recognizer failed: the audio is kept, the candidate types the answer (or speaks
+        again), and the interview goes on from there."""
+        assert self.machine is not None
+        log.error("recognizer failed in interview %s: %s", self.interview_id, error)
+        self.unrecognized_pcm.extend(capture.pcm)
+        self.capture = None
+        self._enqueue(self.machine.answer_unrecognized())
+        await self.outbox.error(
+            "asr_failed",
+            "Viva could not turn that answer into text: speech recognition is not working "
+            "right now. Type your answer in the box below, or try saying it again.",
+        )
 
     async def _store_audio(self, turn_id: str, pcm: bytes) -> None:
         data, mime = await asyncio.to_thread(encode_answer_audio, pcm, self.settings.audio_codec)
-        async with self.db_lock, self.sessionmaker.begin() as db:
-            await TurnRepository(db).add_audio(
-                turn_id, data=data, mime=mime, duration_s=len(pcm) / BYTES_PER_SECOND
-            )
+        duration_s = len(pcm) / BYTES_PER_SECOND
+        await self.store.write(
+            audio_record(self.interview_id, turn_id, data=data, mime=mime, duration_s=duration_s)
+        )
 
     async def _store_answer(
         self,
@@ -380,31 +604,19 @@ class LiveInterview:
         partial: bool,
         ack: Say | None,
     ) -> str:
-        async with self.db_lock, self.sessionmaker.begin() as db:
-            turns = TurnRepository(db)
-            turn = await turns.add(
-                interview_id=self.interview_id,
-                speaker="candidate",
-                kind=kind,
-                text=text,
-                question_id=question_id,
-                started_at=self.listen_started_at,
-                ended_at=utcnow(),
-                words=words or None,
-                partial=partial,
-                score=score,
-                rubric_id=score.get("rubric_id") if score else None,
-                rubric_version=score.get("rubric_version") if score else None,
-            )
-            if ack is not None:
-                await turns.add(
-                    interview_id=self.interview_id,
-                    speaker="interviewer",
-                    kind=ack.kind,
-                    text=ack.text,
-                    question_id=question_id,
-                )
-            return turn.id
+        record = answer_record(
+            self.interview_id,
+            kind=kind,
+            text=text,
+            question_id=question_id,
+            started_at=self.listen_started_at,
+            words=words,
+            partial=partial,
+            score=score,
+            ack=(ack.kind, ack.text) if ack is not None else None,
+        )
+        await self.store.write(record)
+        return str(record["turn_id"])
 
     async def _save_in_progress(self) -> None:
         """On disconnect: an answer being processed completes; one being spoken is kept partial."""
@@ -421,12 +633,13 @@ class LiveInterview:
 
     # -- speaking --------------------------------------------------------------------------
 
-    def _enqueue(self, actions: list[Action]) -> None:
+    def _enqueue(self, actions: list[Action], persist: bool = True) -> None:
         assert self.machine is not None
         position = self.machine.snapshot()
         for i, action in enumerate(actions):
             next_is_listen = i + 1 < len(actions) and isinstance(actions[i + 1], Listen)
-            self.queue.put_nowait(Queued(action, barge_in=next_is_listen, position=position))
+            queued = Queued(action, barge_in=next_is_listen, persist=persist, position=position)
+            self.queue.put_nowait(queued)
 
     async def _speak_loop(self) -> None:
         while True:
@@ -519,11 +732,7 @@ class LiveInterview:
 
     async def _finish_interview(self, finish: Finish) -> None:
         await self.speaker.until_played()
-        async with self.db_lock, self.sessionmaker.begin() as db:
-            repo = InterviewRepository(db)
-            interview = await repo.get(self.interview_id, owner_id=self.owner_id)
-            if interview is not None:
-                await repo.set_status(interview, "finished")
+        await self._write_status("finished")
         self.phase = "finished"
         self._release()
         await self.outbox.state("finished")
@@ -532,20 +741,28 @@ class LiveInterview:
         )
 
     async def _store_prompt(self, say: Say, position: dict[str, Any] | None) -> None:
-        async with self.db_lock, self.sessionmaker.begin() as db:
-            await TurnRepository(db).add(
-                interview_id=self.interview_id,
-                speaker="interviewer",
-                kind=say.kind,
-                text=say.text,
-                question_id=say.question_id,
-                ended_at=utcnow(),
+        record = prompt_record(
+            self.interview_id,
+            kind=say.kind,
+            text=say.text,
+            question_id=say.question_id,
+            position=position,
+        )
+        await self.store.write(record)
+
+    async def _write_status(self, status: str, only_from: str | None = None) -> None:
+        await self.store.write(status_record(self.interview_id, status, only_from=only_from))
+
+    async def _storage_notice(self, state: str, held: int) -> None:
+        if state == "delayed":
+            message = (
+                "Viva cannot reach its database right now. Your answers are kept on this "
+                "server and will be saved as soon as it is back; carry on."
             )
-            if position is not None:
-                repo = InterviewRepository(db)
-                interview = await repo.get(self.interview_id, owner_id=self.owner_id)
-                if interview is not None:
-                    interview.plan = {**interview.plan, "position": position}
+        else:
+            message = "Your answers are saved."
+        notice = {"type": "storage", "state": state, "held": held, "message": message}
+        await self.outbox.json(notice)
 
     async def _prefetch(self) -> None:
         """Synthesize every prompt this interview may say, one sentence per call, so speech
@@ -589,7 +806,11 @@ class LiveInterview:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("live interview task failed", exc_info=task.exception())
+            log.error(
+                "live interview task failed",
+                exc_info=task.exception(),
+                extra={"interview_id": self.interview_id},
+            )
 
     def _review_url(self) -> str:
         return f"/interviews/{self.interview_id}"

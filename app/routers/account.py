@@ -17,10 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import limits
 from app.auth.accounts import AccountRepository
-from app.auth.cookies import clear_session_cookies, is_https
-from app.auth.passwords import MAX_PASSWORD_CHARS, verify_password
+from app.auth.cookies import SESSION_COOKIE, clear_session_cookies, is_https
+from app.auth.passwords import (
+    MAX_PASSWORD_CHARS,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from app.deps import CurrentUser, SessionDep, SettingsDep, User
-from app.routers.auth import CSRF_REFUSED, form_csrf_ok, form_page
+from app.live.session import SIGNED_OUT, close_connections_of
+from app.routers.auth import (
+    ACCOUNTS_OFF,
+    CSRF_REFUSED,
+    PASSWORDS_DIFFER,
+    form_csrf_ok,
+    form_page,
+)
 from app.settings import Settings
 
 router = APIRouter(tags=["accounts"])
@@ -31,6 +43,9 @@ NOT_CONFIRMED = HTTPException(
 )
 WRONG_PASSWORD = HTTPException(
     status.HTTP_403_FORBIDDEN, "Wrong password: type your password to delete your account."
+)
+WRONG_CURRENT_PASSWORD = HTTPException(
+    status.HTTP_403_FORBIDDEN, "Wrong current password: your password is unchanged."
 )
 
 
@@ -48,6 +63,11 @@ class AccountSummary(BaseModel):
 
 class RecordingsDeleted(BaseModel):
     deleted: int
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
+    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_CHARS)
 
 
 class AccountDelete(BaseModel):
@@ -68,6 +88,16 @@ async def delete_recordings(db: SessionDep, user: CurrentUser) -> RecordingsDele
     deleted = await AccountRepository(db).delete_recordings(user.id)
     await db.commit()
     return RecordingsDeleted(deleted=deleted)
+
+
+@router.post("/api/v1/account/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: PasswordChange, request: Request, db: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> Response:
+    """Accounts mode: a new password, given the current one. Every other sign-in of the
+    account ends (their open interviews close); this one stays."""
+    await _change_password(request, db, user, settings, body.current_password, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("/api/v1/account", status_code=status.HTTP_204_NO_CONTENT)
@@ -113,6 +143,28 @@ async def delete_recordings_form(
     return RedirectResponse("/account?done=recordings", status.HTTP_303_SEE_OTHER)
 
 
+@router.post("/account/password", include_in_schema=False)
+async def change_password_form(
+    request: Request,
+    db: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    current_password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
+    new_password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
+    new_password_again: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
+) -> Response:
+    if not form_csrf_ok(request, csrf_token):
+        raise CSRF_REFUSED
+    try:
+        if new_password != new_password_again:
+            raise PASSWORDS_DIFFER
+        await _change_password(request, db, user, settings, current_password, new_password)
+    except HTTPException as error:
+        return await _account_page_refusing(request, db, user, settings, error)
+    return RedirectResponse("/account?done=password", status.HTTP_303_SEE_OTHER)
+
+
 @router.post("/account/delete", include_in_schema=False)
 async def delete_account_form(
     request: Request,
@@ -128,8 +180,7 @@ async def delete_account_form(
     try:
         await _delete_everything(request, db, user, settings, password, confirm == "yes")
     except HTTPException as error:
-        summary = await _summary(db, user, settings)
-        return form_page(request, "account.html", {"account": summary, "done": ""}, error)
+        return await _account_page_refusing(request, db, user, settings, error)
     if settings.auth == "local":
         return RedirectResponse("/account?done=everything", status.HTTP_303_SEE_OTHER)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
@@ -157,6 +208,41 @@ async def _summary(db: AsyncSession, user: User, settings: Settings) -> AccountS
     )
 
 
+async def _account_page_refusing(
+    request: Request, db: AsyncSession, user: User, settings: Settings, error: HTTPException
+) -> Response:
+    """The account page again, saying why its form was refused."""
+    summary = await _summary(db, user, settings)
+    return form_page(request, "account.html", {"account": summary, "done": ""}, error)
+
+
+async def _change_password(
+    request: Request,
+    db: AsyncSession,
+    user: User,
+    settings: Settings,
+    current: str,
+    new: str,
+) -> None:
+    if settings.auth != "accounts" or user.id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, ACCOUNTS_OFF)
+    problem = password_problem(new)  # first: it tells nothing about the current password
+    if problem:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
+    if settings.rate_limits_on:  # a password check like signing in, throttled alike
+        await limits.enforce(request, [(f"login:account:{user.username}", settings.rate_login)])
+    accounts = AccountRepository(db)
+    row = await accounts.by_id(user.id)
+    stored = row.password_hash if row else None
+    if not await asyncio.to_thread(verify_password, stored, current) or row is None:
+        raise WRONG_CURRENT_PASSWORD
+    row.password_hash = await asyncio.to_thread(hash_password, new)
+    keeping = request.cookies.get(SESSION_COOKIE)
+    await accounts.end_sessions(user.id, keeping=keeping)
+    await db.commit()
+    close_connections_of(request.app, user.id, SIGNED_OUT, keeping=keeping)
+
+
 async def _delete_everything(
     request: Request,
     db: AsyncSession,
@@ -177,3 +263,4 @@ async def _delete_everything(
             raise WRONG_PASSWORD
     await accounts.delete_everything(user.id)
     await db.commit()
+    close_connections_of(request.app, user.id)

@@ -39,6 +39,7 @@ from app.auth.passwords import (
     verify_password,
 )
 from app.deps import SessionDep, SettingsDep
+from app.live.session import sign_out_connections
 from app.routers.pages import TEMPLATES
 from app.settings import Settings
 
@@ -244,6 +245,7 @@ async def _sign_out(request: Request, db: AsyncSession, response: Response) -> R
     if token:
         await AccountRepository(db).end_session(token)
         await db.commit()
+        sign_out_connections(request.app, token)
     clear_session_cookies(response, secure=is_https(request))
     set_csrf_cookie(response, new_csrf_token(), secure=is_https(request))
     return response

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
-from app.auth.idempotency import request_fingerprint, run_once
+from app.auth.idempotency import run_once
 from app.db.models import Interview, Turn
 from app.db.repositories import InterviewRepository, TurnRepository
 from app.deps import ContentDep, CurrentUser, IdempotencyKey, SessionDep, rate_limited
@@ -40,14 +40,12 @@ async def create(
             questions=interview.plan["questions"],
         )
 
-    if idempotency_key is None:
-        return (await make())[1]
     return await run_once(
         db,
         owner_id=user.id,
         endpoint="POST /api/v1/interviews",
         key=idempotency_key,
-        fingerprint=request_fingerprint(body),
+        request=body,
         run=make,
     )
 
@@ -70,6 +68,9 @@ async def get(interview_id: str, db: SessionDep, user: CurrentUser) -> Interview
         round=interview.round,
         created_at=interview.created_at,
         finished_at=interview.finished_at,
+        answer_seconds=interview.plan.get("answer_seconds")
+        if interview.plan.get("timed")
+        else None,
         questions=interview.plan.get("questions", []),
         turns=[_turn_out(interview, t) for t in interview.turns],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
 
+from app.auth.cookies import SESSION_COOKIE
 from app.deps import connection_user
 from app.live.session import LiveInterview
 
@@ -36,4 +37,7 @@ async def live_interview(websocket: WebSocket, interview_id: str) -> None:
         speech=state.speech,
         content=state.content,
         sessionmaker=state.sessionmaker,
+        sign_in_token=websocket.cookies.get(SESSION_COOKIE)
+        if state.settings.auth == "accounts"
+        else None,
     ).run()

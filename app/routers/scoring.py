@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
 from pydantic import BaseModel, Field
 
-from app.auth.idempotency import request_fingerprint, run_once
+from app.auth.idempotency import run_once
 from app.deps import ContentDep, CurrentUser, IdempotencyKey, SessionDep, rate_limited
 from app.scoring import score_text, words_json
 from audio.codecs import decode_file
-from audio.errors import AudioFormatError
+from audio.errors import AudioFormatError, RecognizerFailedError
 from interviewer.questions import Question
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
@@ -42,14 +42,12 @@ async def score(
         question = _question(content, body.question_id)
         return 200, await asyncio.to_thread(score_text, content, question, body.text)
 
-    if idempotency_key is None:
-        return (await make())[1]
     return await run_once(
         db,
         owner_id=user.id,
         endpoint="POST /api/v1/score",
         key=idempotency_key,
-        fingerprint=request_fingerprint(body),
+        request=body,
         run=make,
     )
 
@@ -81,9 +79,18 @@ async def score_recording(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "recordings are limited to 10 minutes"
         )
     speech = request.app.state.speech
-    transcript = await speech.run_asr(
-        speech.recognizer.transcribe, samples, f"{question.text} {', '.join(question.key_terms)}"
-    )
+    try:
+        transcript = await speech.run_asr(
+            speech.recognizer.transcribe,
+            samples,
+            f"{question.text} {', '.join(question.key_terms)}",
+        )
+    except RecognizerFailedError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"speech recognition is not available right now; paste the answer as text ({error})",
+            headers={"Retry-After": "30"},
+        ) from None
     words = words_json(transcript.words)
     report = await asyncio.to_thread(score_text, content, question, transcript.text.strip(), words)
     return {**report, "transcript": transcript.text.strip(), "words": words}

@@ -84,6 +84,24 @@ async def sign_up(server: ServerThread, username: str | None = None) -> Account:
     )
 
 
+async def sign_in_again(server: ServerThread, username: str, password: str) -> Account:
+    """Another sign-in of an account (a second browser): a client of its own."""
+    http = httpx.AsyncClient(base_url=server.url, timeout=60)
+    response = await http.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    http.headers["X-CSRF-Token"] = body["csrf_token"]
+    return Account(
+        http,
+        body["user"]["id"],
+        body["user"]["username"],
+        body["csrf_token"],
+        http.cookies["viva_session"],
+    )
+
+
 @pytest.fixture
 async def two_users(accounts_server) -> AsyncIterator[tuple[Account, Account]]:
     alice, bob = (

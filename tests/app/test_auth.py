@@ -4,6 +4,8 @@ WebSocket, CSRF, login throttling, deleting an account. Local mode stays sign-in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 
 import httpx
@@ -13,18 +15,27 @@ from websockets.exceptions import InvalidStatus
 
 from app import cli
 from tests.app import auth_support
-from tests.app.auth_support import PASSWORD, new_name, sign_up, sql, stored_answer_with_audio
+from tests.app.auth_support import (
+    PASSWORD,
+    new_name,
+    sign_in_again,
+    sign_up,
+    sql,
+    stored_answer_with_audio,
+)
 
 accounts_database_url = auth_support.accounts_database_url
 accounts_server = auth_support.accounts_server
 two_users = auth_support.two_users
 
 WEAK_ANSWER = "i think it went fine in the end"
+NEW_PASSWORD = "a different long passphrase"
 PUBLIC_OPERATIONS = {  # no session needed, by design
     ("POST", "/api/v1/auth/register"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("POST", "/v1/audio/transcriptions"),  # a bearer key (VIVA_ASR_SERVE_KEY), never a session
 }
 
 
@@ -433,6 +444,14 @@ async def test_no_route_shows_or_changes_another_users_data(accounts_server, two
         response = await as_bob(method, path)  # Bob's own plan (made above), never Alice's
         assert response.status_code == 200 and response.json()["id"] != plan_id
 
+    async def password_changed(method: str, path: str) -> None:
+        # Bob changes his own password, and back; Alice stays signed in, her password as it was.
+        for current, new in ((PASSWORD, NEW_PASSWORD), (NEW_PASSWORD, PASSWORD)):
+            body = {"current_password": current, "new_password": new}
+            response = await as_bob(method, path, json=body)
+            assert response.status_code == 204, response.text
+        assert (await alice.http.get("/api/v1/account")).json()["username"] == alice.username
+
     async def stateless(method: str, path: str, expected: int, **kw) -> None:
         assert (await as_bob(method, path, **kw)).status_code == expected
 
@@ -483,6 +502,7 @@ async def test_no_route_shows_or_changes_another_users_data(accounts_server, two
         ),
         ("GET", "/api/v1/account"): account,
         ("DELETE", "/api/v1/account/recordings"): recordings_deleted,
+        ("POST", "/api/v1/account/password"): password_changed,
         # Bob deleting his account last: everything of Alice's is checked after it.
         ("DELETE", "/api/v1/account"): lambda m, p: no_user_data(m, p, json={"password": PASSWORD}),
     }
@@ -543,6 +563,150 @@ async def test_the_websocket_takes_the_session_and_its_origin(accounts_server, t
 
     turns = (await alice.http.get(f"/api/v1/interviews/{interview_id}")).json()["turns"]
     assert turns and all(t["speaker"] == "interviewer" for t in turns)  # only Alice's session spoke
+
+
+async def open_interview(server, user) -> websockets.ClientConnection:
+    """A started live interview of `user` on `server`, its greeting under way."""
+    made = await user.http.post(
+        f"{server.url}/api/v1/interviews", json={"role": "backend-engineer", "questions": 1}
+    )
+    assert made.status_code == 201, made.text
+    connection = await websockets.connect(
+        ws(server, made.json()["id"]), additional_headers=user.ws_headers(server)
+    )
+    await connection.send(json.dumps({"type": "start", "sample_rate": 16000}))
+    await asyncio.wait_for(_next_text(connection), 30)
+    return connection
+
+
+async def closed_with(connection) -> tuple[dict, int | None]:
+    """The error the server sent last before it closed the socket, and the close code."""
+    last_error: dict = {}
+    with contextlib.suppress(websockets.ConnectionClosed):
+        while True:
+            message = await asyncio.wait_for(connection.recv(), 15)
+            if isinstance(message, str) and json.loads(message)["type"] == "error":
+                last_error = json.loads(message)
+    return last_error, connection.close_code
+
+
+async def test_signing_out_closes_the_open_interview_at_once(accounts_server, two_users):
+    alice, _bob = two_users
+    connection = await open_interview(accounts_server, alice)
+    assert (await alice.http.post("/api/v1/auth/logout")).status_code == 204
+    error, code = await closed_with(connection)
+    assert error["code"] == "signed_out" and "sign in again" in error["message"].lower()
+    assert code == 4401
+
+
+async def test_deleting_the_account_closes_its_open_interview(accounts_server):
+    user = await sign_up(accounts_server)
+    connection = await open_interview(accounts_server, user)
+    gone = await user.http.request("DELETE", "/api/v1/account", json={"password": PASSWORD})
+    assert gone.status_code == 204
+    error, code = await closed_with(connection)
+    assert error["code"] == "signed_out" and "deleted" in error["message"] and code == 4401
+    await user.http.aclose()
+
+
+async def test_changing_the_password_ends_every_other_sign_in(accounts_server):
+    here = await sign_up(accounts_server)
+    there = await sign_in_again(accounts_server, here.username, PASSWORD)
+    connection = await open_interview(accounts_server, there)
+    path = "/api/v1/account/password"
+
+    wrong = await here.http.post(path, json={"current_password": "nope", "new_password": "x" * 9})
+    assert wrong.status_code == 403 and "unchanged" in wrong.json()["detail"]
+    short = await here.http.post(path, json={"current_password": PASSWORD, "new_password": "short"})
+    assert short.status_code == 422 and "at least 8" in short.json()["detail"]
+    assert (await there.http.get("/api/v1/account")).status_code == 200  # nothing changed yet
+
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert (await here.http.post(path, json=body)).status_code == 204
+    assert (await here.http.get("/api/v1/account")).status_code == 200  # this sign-in stays
+    assert (await there.http.get("/api/v1/account")).status_code == 401  # the other ended
+    error, code = await closed_with(connection)  # and its open interview closed
+    assert error["code"] == "signed_out" and code == 4401
+    async with httpx.AsyncClient(base_url=accounts_server.url) as http:
+        old = {"username": here.username, "password": PASSWORD}
+        assert (await http.post("/api/v1/auth/login", json=old)).status_code == 401
+        new = {"username": here.username, "password": NEW_PASSWORD}
+        assert (await http.post("/api/v1/auth/login", json=new)).status_code == 200
+    await here.http.aclose()
+    await there.http.aclose()
+
+
+async def test_the_account_page_changes_the_password(accounts_server):
+    user = await sign_up(accounts_server)
+    page = await user.http.get("/account")
+    assert 'data-testid="password-form"' in page.text
+    form = {
+        "csrf_token": user.csrf_token,
+        "current_password": PASSWORD,
+        "new_password": NEW_PASSWORD,
+        "new_password_again": NEW_PASSWORD + "!",
+    }
+    differ = await user.http.post("/account/password", data=form)
+    assert differ.status_code == 422 and "differ" in differ.text
+    changed = await user.http.post(
+        "/account/password", data={**form, "new_password_again": NEW_PASSWORD}
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == "/account?done=password"
+    done = await user.http.get("/account?done=password")
+    assert "Your password is changed" in done.text
+    await user.http.aclose()
+
+
+async def test_an_operator_sets_a_forgotten_password_and_ends_its_sign_ins(
+    accounts_server, monkeypatch, capsys
+):
+    user = await sign_up(accounts_server)
+    monkeypatch.setenv("VIVA_DATABASE_URL", accounts_server.database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    cli.get_settings.cache_clear()
+    try:
+        code = await asyncio.to_thread(cli.main, ["set-password", user.username.upper()])
+        assert code == 0, capsys.readouterr().err
+        monkeypatch.setattr("sys.stdin", io.StringIO("x\n"))
+        assert await asyncio.to_thread(cli.main, ["set-password", user.username]) == 2
+        monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+        assert await asyncio.to_thread(cli.main, ["set-password", "nobody-here"]) == 1
+    finally:
+        cli.get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "at least 8" in err and "no account 'nobody-here'" in err
+    assert (await user.http.get("/api/v1/account")).status_code == 401
+    signed = await sign_in_again(accounts_server, user.username, NEW_PASSWORD)
+    assert (await signed.http.get("/api/v1/account")).status_code == 200
+    await user.http.aclose()
+    await signed.http.aclose()
+
+
+async def test_a_sign_out_through_another_process_closes_the_interview_soon(
+    accounts_server, two_users, speech, tmp_path, monkeypatch
+):
+    """Two Viva processes on one database: the sign-out goes through one, the interview runs
+    on the other, which notices at its next check of the sign-in."""
+    from app.live import session
+    from app.main import create_app
+    from app.settings import Settings
+    from tests.support import ServerThread
+
+    monkeypatch.setattr(session, "SIGN_IN_CHECK_S", 0.5)
+    alice, _bob = two_users
+    settings = Settings(
+        auth="accounts",
+        data_dir=tmp_path,
+        database_url=accounts_server.database_url,
+        **auth_support.GENEROUS,
+    )
+    with ServerThread(create_app(settings, speech=speech)) as other:
+        connection = await open_interview(other, alice)
+        await asyncio.sleep(1.5)  # several checks while signed in: the interview goes on
+        assert connection.close_code is None
+        assert (await alice.http.post("/api/v1/auth/logout")).status_code == 204
+        error, code = await closed_with(connection)
+    assert error["code"] == "signed_out" and code == 4401
 
 
 async def _next_text(connection) -> str:

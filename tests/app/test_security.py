@@ -459,7 +459,7 @@ async def test_the_unique_constraint_decides_between_two_racing_retries(server, 
     async def request(run):
         async with sessions() as db:
             response = await run_once(
-                db, owner_id=None, endpoint="test", key=key, fingerprint="f", run=run
+                db, owner_id=None, endpoint="test", key=key, request="f", run=run
             )
             return response.status_code, response.body, response.headers.get("Idempotent-Replayed")
 

@@ -265,3 +265,32 @@ def test_barge_in_tolerates_brief_dips_between_thresholds() -> None:
         results.append(detector.process(WINDOW, 0.55))
 
     assert results[-1]
+
+
+def test_short_segments_grow_through_short_pauses_into_fewer_recognizer_calls() -> None:
+    settings = TurnSettings(min_segment_s=4.0, long_segment_s=10.0)
+    segmenter = AnswerSegmenter(settings)
+    # Phrases of 1.5 s with 0.7 s breaths: each breath would close a segment by default.
+    phrases = [(1.5, SPEECH), (0.7, SILENCE)] * 4
+    events = feed(segmenter, [(0.3, SILENCE), *phrases, (1.5, SILENCE)])
+    closed = of_type(events, SegmentClosed)
+    default_closed = of_type(
+        feed(AnswerSegmenter(), [(0.3, SILENCE), *phrases, (1.5, SILENCE)]), SegmentClosed
+    )
+    assert len(default_closed) == 4
+    # The first breath comes 1.8 s into the segment (padding included): too short to close.
+    # After the second phrase it is 4 s long and closes at the next breath; phrases three
+    # and four make the second segment the same way.
+    assert len(closed) == 2
+    assert closed[0].start_s == pytest.approx(0.0, abs=WINDOW)
+    assert closed[0].end_s == pytest.approx(0.3 + 2 * 1.5 + 0.7 + 0.3, abs=2 * WINDOW)
+
+
+def test_a_short_segment_still_closes_at_a_long_pause_and_the_answer_ends_on_time() -> None:
+    settings = TurnSettings(min_segment_s=4.0, long_segment_s=10.0)
+    segmenter = AnswerSegmenter(settings)
+    events = feed(segmenter, [(0.5, SILENCE), (1.0, SPEECH), (4.0, SILENCE)])
+    closed = of_type(events, SegmentClosed)
+    ended = of_type(events, AnswerEnded)
+    assert len(closed) == 1 and closed[0].end_s == pytest.approx(1.5 + 0.3, abs=WINDOW)
+    assert ended and ended[0].at_s == pytest.approx(1.5 + 3.0, abs=WINDOW)

@@ -4,7 +4,6 @@ real recording, against a real server with the real models and database."""
 from __future__ import annotations
 
 import re
-import wave
 from pathlib import Path
 
 import httpx
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from audio.codecs import decode_file
-from tests.e2e.conftest import CHROMIUM_FLAGS
+from tests.e2e.conftest import launch_with_microphone, write_microphone
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +21,7 @@ def fake_microphone(jfk_path, tmp_path_factory) -> Path:
     """jfk.flac then 6 s of quiet, as a WAV Chromium loops as its microphone."""
     audio = np.concatenate([decode_file(jfk_path), np.zeros(16_000 * 6, dtype=np.float32)])
     path = tmp_path_factory.mktemp("mic") / "answer.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16_000)
-        out.writeframes((audio * 32767).astype("<i2").tobytes())
-    return path
+    return write_microphone(path, (audio * 32767).astype("<i2").tobytes())
 
 
 def words(text: str) -> str:
@@ -38,15 +32,7 @@ async def test_spoken_interview_in_the_browser(server, fake_microphone, chromium
     from playwright.async_api import async_playwright, expect
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=[
-                *CHROMIUM_FLAGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={fake_microphone}",
-            ],
-        )
+        browser = await launch_with_microphone(playwright, chromium_path, fake_microphone)
         page = await browser.new_page(viewport={"width": 1200, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

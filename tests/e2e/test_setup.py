@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import CHROMIUM_FLAGS
+from tests.e2e.conftest import launch_with_microphone
 
 pytestmark = pytest.mark.slow
 
@@ -26,32 +25,13 @@ You will build event pipelines on Kafka and keep our Postgres databases healthy.
 """
 
 
-@pytest.fixture(scope="module")
-def silent_microphone(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("mic") / "silence.wav"
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16_000)
-        out.writeframes(bytes(16_000 * 2 * 2))
-    return path
-
-
 @pytest.fixture
 async def page(silent_microphone, chromium_path) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path,
-            args=[
-                *CHROMIUM_FLAGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={silent_microphone}",
-            ],
-        )
+        browser = await launch_with_microphone(playwright, chromium_path, silent_microphone)
         page = await browser.new_page(viewport={"width": 1200, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -194,3 +194,22 @@ def test_known_prompts_cover_everything_the_machine_says():
     m.answer_ended(40)
     spoken.update(t for _, t in says(m.answer_transcribed(LONG_ANSWER)))
     assert spoken <= known
+
+
+def test_unrecognized_answer_listens_again_to_the_same_prompt_without_speaking():
+    m = machine()
+    m.start()
+    m.answer_ended(speech_seconds=40)  # acknowledged, then the recognizer fails
+    again = m.answer_unrecognized()
+    assert again == [Listen(Q1.id, followup=False)]
+    # the typed answer that follows is judged afresh: acknowledged, then the next question
+    rest = m.answer_transcribed(LONG_ANSWER)
+    assert says(rest)[0][0] == "acknowledgement" and says(rest)[-1] == ("question", Q2.text)
+
+
+def test_unrecognized_answer_is_ignored_when_not_answering():
+    m = machine()
+    assert m.answer_unrecognized() == []
+    m.start()
+    m.stop()
+    assert m.answer_unrecognized() == []

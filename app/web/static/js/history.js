@@ -43,6 +43,9 @@ function renderRow(interview, roleTitles) {
       {},
       h('a', { href: reviewPath(interview.id), 'data-testid': 'history-open' }, formatDate(interview.created_at) || 'Open'),
       note ? h('span', { class: 'badge' }, note) : null,
+      note
+        ? h('a', { href: `/?interview=${encodeURIComponent(interview.id)}`, class: 'continue-link', 'data-testid': 'history-continue' }, 'Continue')
+        : null,
     ),
     h('td', {}, role),
     h('td', {}, titleCase(interview.round)),

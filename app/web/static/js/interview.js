@@ -1,7 +1,7 @@
 // The setup + live interview page: mic check, interview settings (setup.js), then the spoken
 // conversation, with a per-answer countdown in timed mode.
 
-import { api } from './api.js';
+import { api, signInUrl } from './api.js';
 import { ErrorBanner, byTestId, h } from './dom.js';
 import { Microphone, describeMicError } from './mic.js';
 import { PcmPlayer } from './player.js';
@@ -19,6 +19,7 @@ const PROMPT_KINDS = new Set(['question', 'followup']);
 // `listening` while more than this is still queued means the candidate barged in; a shorter tail
 // is just network lag at the end of the prompt and is left to finish.
 const BARGE_IN_MIN_REMAINING_S = 0.3;
+const SIGNED_OUT_CLOSE = 4401; // the socket's sign-in ended (docs/protocol.md, close codes)
 
 const ui = {
   level: byTestId('mic-level'),
@@ -44,6 +45,9 @@ const ui = {
   finished: byTestId('finished'),
   reviewLink: byTestId('review-link'),
   log: byTestId('conversation-log'),
+  resume: byTestId('resume'),
+  resumeSummary: byTestId('resume-summary'),
+  resumeButton: byTestId('resume-interview'),
 };
 ui.levelBar = ui.level.querySelector('.level-bar');
 
@@ -111,14 +115,50 @@ async function startInterview(event) {
     return;
   }
   answerTimer.configure(body.timed ? body.answer_seconds ?? 120 : null);
-  interviewId = created.id;
-  ui.reviewLink.href = created.review_url || `/interviews/${encodeURIComponent(interviewId)}`;
+  begin(created.id, micProblem);
+}
+
+// The page's address names the running interview, so a reload (or signing in again) can
+// continue it: the server resumes at the prompt the candidate was on.
+function begin(id, micProblem) {
+  interviewId = id;
+  ui.reviewLink.href = `/interviews/${encodeURIComponent(id)}`;
+  window.history.replaceState(null, '', `/?interview=${encodeURIComponent(id)}`);
   if (micProblem) banner.show(`${micProblem} You can still type your answers below.`);
   running = true;
   ui.setup.hidden = true;
+  ui.resume.hidden = true;
   ui.interview.hidden = false;
   applyState('idle', 'Connecting…');
   connect();
+}
+
+async function offerResume(id) {
+  ui.setup.hidden = true;
+  ui.resume.hidden = false;
+  let interview;
+  try {
+    interview = await api.getInterview(id);
+  } catch (error) {
+    ui.resumeSummary.textContent = `This interview cannot be opened: ${error.message}`;
+    return;
+  }
+  if (interview.status === 'finished') {
+    window.location.replace(`/interviews/${encodeURIComponent(id)}`);
+    return;
+  }
+  const answered = interview.turns.filter((t) => t.speaker === 'candidate').length;
+  const count = interview.questions.length;
+  ui.resumeSummary.textContent = `${interview.role} · ${interview.round} · ${count} question${count === 1 ? '' : 's'}, ${answered} answer${answered === 1 ? '' : 's'} so far.`;
+  ui.resumeButton.disabled = false;
+  ui.resumeButton.onclick = async () => {
+    ui.resumeButton.disabled = true;
+    player.unlock(); // inside the click: browsers allow audio output only after a gesture
+    const micProblem = await ensureMic();
+    answerTimer.configure(interview.answer_seconds ?? null);
+    begin(id, micProblem);
+  };
+  ui.resumeButton.focus();
 }
 
 // ---- timed answers -----------------------------------------------------------------------
@@ -208,7 +248,16 @@ function handleClose(event) {
   if (!running) return;
   player.stop();
   answerTimer.stop();
-  applyState('idle', 'Connection lost');
+  const signedOut = event.code === SIGNED_OUT_CLOSE;
+  applyState('idle', signedOut ? 'Signed out' : 'Connection lost');
+  if (signedOut) {
+    // Reconnecting would be refused: a new sign-in first, then the interview resumes.
+    banner.show('You are signed out. Sign in again to go on with this interview; your answers so far are saved.', {
+      label: 'Sign in',
+      run: () => window.location.assign(signInUrl()),
+    });
+    return;
+  }
   const reason = event.reason ? ` (${event.reason})` : '';
   banner.show(`The connection to the interviewer was lost${reason}.`, { label: 'Reconnect', run: reconnect });
 }
@@ -229,6 +278,13 @@ function handleMessage(message) {
       break;
     case 'error':
       banner.show(message.message || `The server reported an error (${message.code || 'unknown'}).`);
+      if (message.code === 'asr_failed') ui.textAnswer.focus(); // type the answer instead
+      break;
+    case 'storage':
+      // The database went away: answers are held on the server; say so, and when they are saved.
+      if (message.state === 'delayed') banner.show(message.message);
+      else banner.clear();
+      ui.interview.dataset.storage = message.state;
       break;
     case 'finished':
       finish(message.review_url);
@@ -365,4 +421,6 @@ ui.textAnswer.addEventListener('keydown', (event) => {
 document.addEventListener('keydown', onShortcut);
 document.addEventListener('keyup', onShortcut);
 
-setup.load();
+const waiting = new URLSearchParams(window.location.search).get('interview');
+if (waiting) offerResume(waiting);
+else setup.load();
