@@ -26,12 +26,13 @@ from app.auth.passwords import (
 )
 from app.deps import CurrentUser, SessionDep, SettingsDep, User
 from app.live.session import SIGNED_OUT, close_connections_of
-from app.routers.auth import (
-    ACCOUNTS_OFF,
-    CSRF_REFUSED,
+from app.routers.auth import ACCOUNTS_OFF
+from app.routers.forms import (
     PASSWORDS_DIFFER,
-    form_csrf_ok,
+    CsrfTokenField,
+    PasswordField,
     form_page,
+    require_form_csrf,
 )
 from app.settings import Settings
 
@@ -134,10 +135,9 @@ async def delete_recordings_form(
     request: Request,
     db: SessionDep,
     user: CurrentUser,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfTokenField = "",
 ) -> Response:
-    if not form_csrf_ok(request, csrf_token):
-        raise CSRF_REFUSED
+    require_form_csrf(request, csrf_token)
     await AccountRepository(db).delete_recordings(user.id)
     await db.commit()
     return RedirectResponse("/account?done=recordings", status.HTTP_303_SEE_OTHER)
@@ -149,13 +149,12 @@ async def change_password_form(
     db: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    current_password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
-    new_password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
-    new_password_again: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
+    csrf_token: CsrfTokenField = "",
+    current_password: PasswordField = "",
+    new_password: PasswordField = "",
+    new_password_again: PasswordField = "",
 ) -> Response:
-    if not form_csrf_ok(request, csrf_token):
-        raise CSRF_REFUSED
+    require_form_csrf(request, csrf_token)
     try:
         if new_password != new_password_again:
             raise PASSWORDS_DIFFER
@@ -171,12 +170,11 @@ async def delete_account_form(
     db: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
+    csrf_token: CsrfTokenField = "",
+    password: PasswordField = "",
     confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    if not form_csrf_ok(request, csrf_token):
-        raise CSRF_REFUSED
+    require_form_csrf(request, csrf_token)
     try:
         await _delete_everything(request, db, user, settings, password, confirm == "yes")
     except HTTPException as error:

@@ -7,10 +7,8 @@ answers 404. Both kinds of sign-in share the same checks, throttles and cookies.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +27,7 @@ from app.auth.cookies import (
     set_csrf_cookie,
     set_session_cookies,
 )
-from app.auth.csrf import CSRF_COOKIE, CSRF_FIELD, new_csrf_token, tokens_match
+from app.auth.csrf import new_csrf_token
 from app.auth.middleware import SIGNED_IN
 from app.auth.passwords import (
     MAX_PASSWORD_CHARS,
@@ -40,18 +38,24 @@ from app.auth.passwords import (
 )
 from app.deps import SessionDep, SettingsDep
 from app.live.session import sign_out_connections
-from app.routers.pages import TEMPLATES
+from app.routers.forms import (
+    CSRF_REFUSED,
+    PASSWORDS_DIFFER,
+    CsrfTokenField,
+    NextField,
+    PasswordField,
+    UsernameField,
+    form_csrf_ok,
+    form_page,
+    require_form_csrf,
+    safe_next,
+)
 from app.settings import Settings
 
 router = APIRouter(tags=["accounts"])
 
 ACCOUNTS_OFF = "Accounts are off: this Viva runs in local mode (VIVA_AUTH=local)."
 WRONG_CREDENTIALS = "Wrong name or password."
-CSRF_REFUSED = HTTPException(
-    status.HTTP_403_FORBIDDEN,
-    "This form expired or came from another site. Reload the page and try again.",
-)
-PASSWORDS_DIFFER = HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The two passwords differ.")
 
 
 class Credentials(BaseModel):
@@ -117,10 +121,10 @@ async def login_form(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=256)] = "",
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=2048)] = "/",
+    username: UsernameField = "",
+    password: PasswordField = "",
+    csrf_token: CsrfTokenField = "",
+    next: NextField = "/",
 ) -> Response:
     context = {"next": safe_next(next), "username": username}
     if not form_csrf_ok(request, csrf_token):
@@ -144,11 +148,11 @@ async def register_form(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=256)] = "",
-    password: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
-    password_again: Annotated[str, Form(max_length=MAX_PASSWORD_CHARS)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    next: Annotated[str, Form(max_length=2048)] = "/",
+    username: UsernameField = "",
+    password: PasswordField = "",
+    password_again: PasswordField = "",
+    csrf_token: CsrfTokenField = "",
+    next: NextField = "/",
 ) -> Response:
     context = {"next": safe_next(next), "username": username}
     if not form_csrf_ok(request, csrf_token):
@@ -167,11 +171,10 @@ async def logout_form(
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfTokenField = "",
 ) -> Response:
     _require_accounts(settings)
-    if not form_csrf_ok(request, csrf_token):
-        raise CSRF_REFUSED
+    require_form_csrf(request, csrf_token)
     return await _sign_out(request, db, RedirectResponse("/login", status.HTTP_303_SEE_OTHER))
 
 
@@ -251,9 +254,9 @@ async def _sign_out(request: Request, db: AsyncSession, response: Response) -> R
     return response
 
 
-def _signed_in_response(
+def _set_sign_in_cookies(
     request: Request, response: Response, settings: Settings, signed: NewSession
-) -> SignedInOut:
+) -> None:
     set_session_cookies(
         response,
         signed.token,
@@ -261,6 +264,12 @@ def _signed_in_response(
         days=settings.session_days,
         secure=is_https(request),
     )
+
+
+def _signed_in_response(
+    request: Request, response: Response, settings: Settings, signed: NewSession
+) -> SignedInOut:
+    _set_sign_in_cookies(request, response, settings, signed)
     return SignedInOut(user=signed.user, csrf_token=signed.csrf_token)
 
 
@@ -268,17 +277,11 @@ def _signed_in_redirect(
     request: Request, settings: Settings, signed: NewSession, target: str
 ) -> Response:
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
-    set_session_cookies(
-        response,
-        signed.token,
-        signed.csrf_token,
-        days=settings.session_days,
-        secure=is_https(request),
-    )
+    _set_sign_in_cookies(request, response, settings, signed)
     return response
 
 
-# -- helpers shared with the account pages ---------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------
 
 
 def _require_accounts(settings: Settings) -> None:
@@ -288,50 +291,3 @@ def _require_accounts(settings: Settings) -> None:
 
 def _signed_in(request: Request) -> bool:
     return request.scope.get("state", {}).get(SIGNED_IN) is not None
-
-
-def form_csrf_token(request: Request) -> str:
-    """The token a form of this page must send back: the session's, or before signing in
-    (and in local mode) the one in the viva_csrf cookie."""
-    signed_in = request.scope.get("state", {}).get(SIGNED_IN)
-    if signed_in is not None:
-        return str(signed_in.csrf_token)
-    return request.cookies.get(CSRF_COOKIE) or new_csrf_token()
-
-
-def form_csrf_ok(request: Request, sent: str) -> bool:
-    signed_in = request.scope.get("state", {}).get(SIGNED_IN)
-    expected = signed_in.csrf_token if signed_in is not None else request.cookies.get(CSRF_COOKIE)
-    return tokens_match(sent, expected)
-
-
-def form_page(
-    request: Request,
-    template: str,
-    context: Mapping[str, object],
-    error: HTTPException | None = None,
-) -> Response:
-    """A page with a form, its CSRF token, and what went wrong with the last try."""
-    token = form_csrf_token(request)
-    response = TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {
-            **context,
-            "csrf_token": token,
-            "csrf_field": CSRF_FIELD,
-            "error": str(error.detail) if error else None,
-        },
-        status_code=error.status_code if error else status.HTTP_200_OK,
-        headers=dict(error.headers or {}) if error else None,
-    )
-    if request.cookies.get(CSRF_COOKIE) != token:
-        set_csrf_cookie(response, token, secure=is_https(request))
-    return response
-
-
-def safe_next(target: str) -> str:
-    """Only a path of this site: never another host (`//evil`, `/\\evil`, `https:`)."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
-        return "/"
-    return target
