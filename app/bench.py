@@ -8,6 +8,7 @@ streams real and synthesized speech to it in real time over a loopback WebSocket
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import socket
@@ -79,11 +80,11 @@ def spoken_answers(synthesizer: Any) -> list[tuple[str, bytes]]:
     return clips
 
 
-def run_bench(settings: Settings, answers: int = 6) -> dict[str, Any]:
-    return asyncio.run(_run(settings, answers))
+def run_bench(settings: Settings, answers: int = 6, end: str = "done") -> dict[str, Any]:
+    return asyncio.run(_run(settings, answers, end))
 
 
-async def _run(settings: Settings, count: int) -> dict[str, Any]:
+async def _run(settings: Settings, count: int, end: str) -> dict[str, Any]:
     from audio.recognizer import Recognizer
     from audio.synthesizer import Synthesizer
 
@@ -97,7 +98,7 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
             ready_rss = server.rss_mb()
             sampler = PeakSampler(server)
             sampler.start()
-            live = await stream_interview(server.url, clips)
+            live = await stream_interview(server.url, clips, end)
             sampler.stop()
         finally:
             server.stop()
@@ -115,6 +116,7 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "answers": len(clips),
+        "end": end,
         "response_ms_p50": percentile(response, 50),
         "response_ms_p95": percentile(response, 95),
         "naive_response_ms_p50": percentile(naive_ms, 50),
@@ -136,7 +138,13 @@ async def _run(settings: Settings, count: int) -> dict[str, Any]:
     }
 
 
-async def stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dict[str, Any]:
+async def stream_interview(
+    base_url: str, clips: list[tuple[str, bytes]], end: str = "done"
+) -> dict[str, Any]:
+    """One candidate answering `clips` in real time. `end="done"` presses Done 0.3 s after the
+    last word; `end="silence"` keeps the microphone open, as one who just stops talking, and
+    times replies from the moment the server decides the answer ended (after its
+    end_silence_s, 3 s by default)."""
     from app.candidate import Candidate
 
     question_ids = list(dict.fromkeys(qid for qid, _ in clips))
@@ -161,9 +169,11 @@ async def stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dic
             before = len(candidate.messages)
             streamed_at = time.perf_counter()
             await candidate.stream(pcm + bytes(int(0.3 * 16_000) * 2))
-            candidate.mark("done")
-            done_at = time.perf_counter()
-            await candidate.send({"type": "end_answer"})
+            if end == "done":
+                done_at = time.perf_counter()
+                await candidate.send({"type": "end_answer"})
+            else:
+                done_at = await _silent_until_the_answer_ends(candidate, since=before)
             prompt = await candidate.wait_for(
                 lambda m: (
                     m["type"] == "say" and m["kind"] in ("followup", "question", "closing", "nudge")
@@ -173,7 +183,12 @@ async def stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dic
             )
             prompt_index = candidate.last_index
             await candidate.wait_for(lambda m: m["type"] == "_audio", since=prompt_index)
-            response_ms.append(candidate.first_audio_after["done"] * 1000)
+            ack_index = next(
+                i
+                for i in range(before, len(candidate.messages))
+                if candidate.messages[i]["type"] == "_audio" and candidate.received_at[i] > done_at
+            )
+            response_ms.append((candidate.received_at[ack_index] - done_at) * 1000)
             audio_index = candidate.first_after(prompt_index, "_audio")
             next_prompt_ms.append((candidate.received_at[audio_index] - done_at) * 1000)
             reply_texts.append(prompt["text"])
@@ -198,6 +213,27 @@ async def stream_interview(base_url: str, clips: list[tuple[str, bytes]]) -> dic
         "first_audio_ms": first_audio_ms,
         "reply_texts": reply_texts,
     }
+
+
+async def _silent_until_the_answer_ends(candidate: Any, since: int) -> float:
+    """Stream silence in real time until the server says it is processing; returns when that
+    message arrived."""
+    quiet = bytes(int(0.2 * 16_000) * 2)
+
+    async def keep_quiet() -> None:
+        while True:
+            await candidate.stream(quiet)
+
+    microphone = asyncio.create_task(keep_quiet())
+    try:
+        await candidate.wait_for(
+            lambda m: m == {"type": "state", "state": "processing"}, since=since, timeout=60
+        )
+    finally:
+        microphone.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await microphone
+    return float(candidate.received_at[candidate.last_index])
 
 
 def _naive_pipeline(

@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         help="load test: candidates at once, e.g. 1,2,4,8 (each gives --answers answers)",
     )
     bench.add_argument(
+        "--end",
+        choices=("done", "silence"),
+        default="done",
+        help="how candidates end answers: Done 0.3 s after the last word (default), or by "
+        "falling silent (replies timed from the server's end-of-answer decision)",
+    )
+    bench.add_argument(
         "--asr",
         nargs="?",
         const="2,4,8",
@@ -274,11 +281,11 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         from app.loadtest import run_load
 
         levels = [int(n) for n in args.load.split(",") if n.strip()]
-        report = run_load(settings, levels, answers_each=args.answers)
+        report = run_load(settings, levels, answers_each=args.answers, end=args.end)
     else:
         from app.bench import run_bench
 
-        report = run_bench(settings, answers=args.answers)
+        report = run_bench(settings, answers=args.answers, end=args.end)
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

@@ -18,18 +18,20 @@ from app.bench import PeakSampler, Server, percentile, spoken_answers, stream_in
 from app.settings import Settings
 
 
-def run_load(settings: Settings, levels: list[int], answers_each: int = 3) -> list[dict[str, Any]]:
+def run_load(
+    settings: Settings, levels: list[int], answers_each: int = 3, end: str = "done"
+) -> list[dict[str, Any]]:
     from audio.synthesizer import Synthesizer
 
     clips = spoken_answers(Synthesizer.load(settings.tts_voice))
     rows = []
     for level in levels:
-        rows.append(asyncio.run(_one_level(level, clips, answers_each, max(levels))))
+        rows.append(asyncio.run(_one_level(level, clips, answers_each, max(levels), end)))
     return rows
 
 
 async def _one_level(
-    level: int, clips: list[tuple[str, bytes]], answers_each: int, capacity: int
+    level: int, clips: list[tuple[str, bytes]], answers_each: int, capacity: int, end: str
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="viva-load-") as data_dir:
         server = Server(data_dir, extra_env={"VIVA_MAX_INTERVIEWS": str(capacity)})
@@ -39,7 +41,7 @@ async def _one_level(
             cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
             runs = await asyncio.gather(
                 *(
-                    stream_interview(server.url, _rotated(clips, i)[:answers_each])
+                    stream_interview(server.url, _rotated(clips, i)[:answers_each], end)
                     for i in range(level)
                 ),
                 return_exceptions=True,
@@ -56,6 +58,7 @@ async def _one_level(
     lag = [ms for r in done for ms in r["caption_lag_ms"]]
     return {
         "candidates": level,
+        "end": end,
         "answers": len(response),
         "answers_lost": lost,
         "candidates_failed": failed,
