@@ -69,6 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         "falling silent (replies timed from the server's end-of-answer decision)",
     )
     bench.add_argument(
+        "--stagger",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="load test: spread the candidates' starts over this many seconds (default 0: all "
+        "at once, so they also finish answers together)",
+    )
+    bench.add_argument(
         "--asr",
         nargs="?",
         const="2,4,8",
@@ -281,7 +289,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         from app.loadtest import run_load
 
         levels = [int(n) for n in args.load.split(",") if n.strip()]
-        report = run_load(settings, levels, answers_each=args.answers, end=args.end)
+        report = run_load(
+            settings, levels, answers_each=args.answers, end=args.end, stagger_s=args.stagger
+        )
     else:
         from app.bench import run_bench
 

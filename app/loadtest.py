@@ -10,28 +10,44 @@ import asyncio
 import os
 import tempfile
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import httpx
 
 from app.bench import PeakSampler, Server, percentile, spoken_answers, stream_interview
 from app.settings import Settings
 
+T = TypeVar("T")
+
 
 def run_load(
-    settings: Settings, levels: list[int], answers_each: int = 3, end: str = "done"
+    settings: Settings,
+    levels: list[int],
+    answers_each: int = 3,
+    end: str = "done",
+    stagger_s: float = 0.0,
 ) -> list[dict[str, Any]]:
+    """`stagger_s` spreads the candidates' starts evenly over that many seconds; 0 starts all
+    together, so they also finish their answers within moments of each other (the worst case)."""
     from audio.synthesizer import Synthesizer
 
     clips = spoken_answers(Synthesizer.load(settings.tts_voice))
     rows = []
     for level in levels:
-        rows.append(asyncio.run(_one_level(level, clips, answers_each, max(levels), end)))
+        rows.append(
+            asyncio.run(_one_level(level, clips, answers_each, max(levels), end, stagger_s))
+        )
     return rows
 
 
 async def _one_level(
-    level: int, clips: list[tuple[str, bytes]], answers_each: int, capacity: int, end: str
+    level: int,
+    clips: list[tuple[str, bytes]],
+    answers_each: int,
+    capacity: int,
+    end: str,
+    stagger_s: float,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="viva-load-") as data_dir:
         server = Server(data_dir, extra_env={"VIVA_MAX_INTERVIEWS": str(capacity)})
@@ -41,7 +57,10 @@ async def _one_level(
             cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
             runs = await asyncio.gather(
                 *(
-                    stream_interview(server.url, _rotated(clips, i)[:answers_each], end)
+                    _after(
+                        i * stagger_s / level,
+                        stream_interview(server.url, _rotated(clips, i)[:answers_each], end),
+                    )
                     for i in range(level)
                 ),
                 return_exceptions=True,
@@ -59,6 +78,7 @@ async def _one_level(
     return {
         "candidates": level,
         "end": end,
+        "stagger_s": stagger_s,
         "answers": len(response),
         "answers_lost": lost,
         "candidates_failed": failed,
@@ -88,6 +108,11 @@ async def _answers_lost(base_url: str, runs: list[Any]) -> tuple[int, int]:
             ]
             lost += max(0, len(run["response_ms"]) - len(stored))
     return lost, failed
+
+
+async def _after(delay_s: float, run: Coroutine[Any, Any, T]) -> T:
+    await asyncio.sleep(delay_s)
+    return await run
 
 
 def _rotated(clips: list[Any], by: int) -> list[Any]:

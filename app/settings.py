@@ -72,8 +72,11 @@ class Settings(BaseSettings):
     # connection (the interview is kept; reconnecting resumes it).
     send_timeout_s: float = Field(15.0, ge=1, le=300)
 
-    # Interviews one process runs at once; more are refused with "busy, try again".
-    max_interviews: int = Field(4, ge=1)
+    # Interviews one process runs at once; more are refused with "busy, try again". A process
+    # recognizes on two threads whatever the host, so this is sized for two cores: at 8,
+    # candidates who start at different times hear the next question in under 1 s (p95, ending
+    # by silence), and the 12th breaks that (docs/benchmarks.md, "Staggered starts").
+    max_interviews: int = Field(8, ge=1)
 
     redis_url: str | None = None
     redis_prefix: str = "viva:"  # keys of this instance, when several share one Redis
