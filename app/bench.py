@@ -170,10 +170,11 @@ async def stream_interview(
             streamed_at = time.perf_counter()
             await candidate.stream(pcm + bytes(int(0.3 * 16_000) * 2))
             if end == "done":
-                done_at = time.perf_counter()
+                done_index, done_at = len(candidate.messages) - 1, time.perf_counter()
                 await candidate.send({"type": "end_answer"})
             else:
-                done_at = await _silent_until_the_answer_ends(candidate, since=before)
+                done_index = await _silent_until_the_answer_ends(candidate, since=before)
+                done_at = candidate.received_at[done_index]
             prompt = await candidate.wait_for(
                 lambda m: (
                     m["type"] == "say" and m["kind"] in ("followup", "question", "closing", "nudge")
@@ -183,11 +184,7 @@ async def stream_interview(
             )
             prompt_index = candidate.last_index
             await candidate.wait_for(lambda m: m["type"] == "_audio", since=prompt_index)
-            ack_index = next(
-                i
-                for i in range(before, len(candidate.messages))
-                if candidate.messages[i]["type"] == "_audio" and candidate.received_at[i] > done_at
-            )
+            ack_index = candidate.first_after(done_index, "_audio")
             response_ms.append((candidate.received_at[ack_index] - done_at) * 1000)
             audio_index = candidate.first_after(prompt_index, "_audio")
             next_prompt_ms.append((candidate.received_at[audio_index] - done_at) * 1000)
@@ -215,9 +212,9 @@ async def stream_interview(
     }
 
 
-async def _silent_until_the_answer_ends(candidate: Any, since: int) -> float:
-    """Stream silence in real time until the server says it is processing; returns when that
-    message arrived."""
+async def _silent_until_the_answer_ends(candidate: Any, since: int) -> int:
+    """Stream silence in real time until the server says it is processing; returns the index
+    of that message."""
     quiet = bytes(int(0.2 * 16_000) * 2)
 
     async def keep_quiet() -> None:
@@ -233,7 +230,7 @@ async def _silent_until_the_answer_ends(candidate: Any, since: int) -> float:
         microphone.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await microphone
-    return float(candidate.received_at[candidate.last_index])
+    return int(candidate.last_index)
 
 
 def _naive_pipeline(
