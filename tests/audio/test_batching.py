@@ -57,10 +57,15 @@ def segments(
     return [jfk[0], spoken[0], jfk[1], spoken[1], jfk[2], spoken[2]]
 
 
+@pytest.fixture(scope="module")
+def alone(recognizer: Recognizer, segments: list[tuple[np.ndarray, str]]) -> list[Transcript]:
+    """Each segment transcribed by itself: what every batched path must give."""
+    return [recognizer.transcribe(audio, context) for audio, context in segments]
+
+
 def test_a_batch_transcribes_each_segment_as_it_is_transcribed_alone(
-    recognizer: Recognizer, segments: list[tuple[np.ndarray, str]]
+    recognizer: Recognizer, segments: list[tuple[np.ndarray, str]], alone: list[Transcript]
 ) -> None:
-    alone = [recognizer.transcribe(audio, context) for audio, context in segments]
     for size in (2, 4, 6):
         batched = [
             transcript
@@ -80,7 +85,10 @@ def test_a_batch_transcribes_each_segment_as_it_is_transcribed_alone(
 
 
 def test_too_short_and_too_long_segments_in_a_batch_get_what_they_get_alone(
-    recognizer: Recognizer, jfk_audio: np.ndarray, segments: list[tuple[np.ndarray, str]]
+    recognizer: Recognizer,
+    jfk_audio: np.ndarray,
+    segments: list[tuple[np.ndarray, str]],
+    alone: list[Transcript],
 ) -> None:
     """A click is empty and a 33 s answer goes through `transcribe`; the rest still batch."""
     click = np.zeros(int(0.05 * RATE), dtype=np.float32)
@@ -91,8 +99,8 @@ def test_too_short_and_too_long_segments_in_a_batch_get_what_they_get_alone(
     batched = recognizer.transcribe_batch(mixed)
 
     assert batched[1].text == "" and batched[1].words == []
-    assert_same(batched[0], recognizer.transcribe(*segments[0]))
-    assert_same(batched[2], recognizer.transcribe(*segments[1]))
+    assert_same(batched[0], alone[0])
+    assert_same(batched[2], alone[1])
     assert_same(batched[3], recognizer.transcribe(long_answer, FAILURE))
     assert normalized(batched[3].text).count("fellow americans") >= 2
 
@@ -105,11 +113,10 @@ def batch_sizes() -> tuple[float, float]:
 
 
 async def test_interviews_waiting_together_share_a_batch_and_each_gets_its_own_words(
-    recognizer: Recognizer, segments: list[tuple[np.ndarray, str]]
+    recognizer: Recognizer, segments: list[tuple[np.ndarray, str]], alone: list[Transcript]
 ) -> None:
     """What the server does when several candidates finish at once: one recognizer thread,
     the waiting segments decoded together, every caller handed its own transcript."""
-    alone = [recognizer.transcribe(audio, context) for audio, context in segments]
     speech = Speech(recognizer=recognizer, synthesizer=None, asr_batch=ASR_BATCH, asr_queue_max=8)
     batches_before, segments_before = batch_sizes()
     try:
